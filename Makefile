@@ -1,0 +1,97 @@
+# xdp-syncookie: BPF objects -> skeletons -> user-space tool, tests and benchmarks.
+# `make V=1` shows the commands.
+
+CLANG ?= clang-19
+BPFTOOL ?= bpftool
+CC ?= cc
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+BUILD := build
+
+CFLAGS ?= -O2 -g
+CFLAGS += -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(BUILD)
+BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -Wall -Werror -Iinclude -I$(BUILD) -D__TARGET_ARCH_x86
+LDLIBS := -lxdp -lbpf -lelf -lz -ljson-c
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+# Debian packages for building, testing and benchmarking (see docs/design.md).
+DEB_PACKAGES := clang-19 llvm-19 bpftool libbpf-dev libxdp-dev xdp-tools libelf-dev zlib1g-dev \
+	libjson-c-dev pkg-config make gcc iproute2 ethtool tcpdump hping3 python3 python3-scapy \
+	python3-pytest iperf3 nginx curl socat nftables netsniff-ng gnuplot-nox procps
+
+BPF_HEADERS := $(wildcard bpf/*.h) include/xsc_common.h
+BPF_OBJS := $(BUILD)/xdp_syncookie.bpf.o
+USER_SRCS := $(wildcard user/*.c)
+USER_HEADERS := $(wildcard user/*.h) include/xsc_common.h
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+BENCH_SRCS := tests/bench/micro.c tests/unit/pkt.c user/reasons.c
+
+.DELETE_ON_ERROR:
+.PHONY: all deps check test-unit bench-micro demo clean
+
+all: xdp-syncookie $(BUILD)/test_unit $(BUILD)/bench_micro
+
+$(BUILD):
+	$(Q)mkdir -p $@
+
+# Generated from the running kernel's BTF, not committed: the programs use kfuncs and
+# kernel structs that must match the kernel they load into (docs/design.md).
+$(BUILD)/vmlinux.h: | $(BUILD)
+	$(call msg,GEN,$@)
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HEADERS) $(BUILD)/vmlinux.h | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $(BUILD)/$*.tmp.o
+	$(Q)$(BPFTOOL) gen object $@ $(BUILD)/$*.tmp.o
+	$(Q)rm -f $(BUILD)/$*.tmp.o
+
+$(BUILD)/%.bench.bpf.o: tests/bench/%.bpf.c $(BUILD)/vmlinux.h | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst .bench,,$*) > $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bench.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
+
+xdp-syncookie: $(USER_SRCS) $(USER_HEADERS) $(BUILD)/xdp_syncookie.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(USER_SRCS) -o $@ $(LDLIBS)
+
+$(BUILD)/test_unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h) user/reasons.c $(BUILD)/xdp_syncookie.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $(UNIT_SRCS) user/reasons.c -o $@ $(LDLIBS)
+
+$(BUILD)/bench_micro: $(BENCH_SRCS) tests/unit/pkt.h $(BUILD)/xdp_syncookie.skel.h $(BUILD)/baselines.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $(BENCH_SRCS) -o $@ $(LDLIBS)
+
+deps:
+	$(Q)./tests/deps.sh $(DEB_PACKAGES)
+
+test-unit: $(BUILD)/test_unit
+	$(Q)./$(BUILD)/test_unit
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory test-unit
+
+bench-micro: $(BUILD)/bench_micro
+	$(Q)./$(BUILD)/bench_micro
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)./tests/demo.sh
+
+clean:
+	$(Q)rm -rf $(BUILD) xdp-syncookie

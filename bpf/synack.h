@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Turns a parsed SYN into its cookie SYN-ACK in place, ready for XDP_TX. */
+#ifndef XSC_SYNACK_H
+#define XSC_SYNACK_H
+
+#include "parse.h"
+#include "tcpopt.h"
+#include "cookie.h"
+#include "csum.h"
+#include "maps.h"
+
+/* Ethernet header and up to two tags, kept whole and written back with MACs swapped. */
+#define L2_SAVE_LEN (ETH_HLEN + XSC_MAX_VLANS * VLAN_HLEN)
+#define SYNACK_MAX_OPT_WORDS 5	/* MSS, SACK_PERM+TS (3 words), NOP+WINDOW */
+
+/* The options we answer with, in Linux's own SYN-ACK layout, as 32-bit words in
+ * network byte order. Only what the client offered and we are configured to give. */
+static __always_inline __u32 synack_options(__u32 *opt, __u16 our_mss, const struct tcp_opts *o,
+					    const struct cookie_data *d, bool ts, __u32 tsval,
+					    __u8 our_wscale)
+{
+	__u32 n = 0;
+
+	opt[n++] = bpf_htonl(TCPOPT_MSS << 24 | TCPOLEN_MSS << 16 | our_mss);
+	if (ts) {
+		opt[n++] = d->sack_ok ? bpf_htonl(TCPOPT_SACK_PERM << 24 | TCPOLEN_SACK_PERM << 16 |
+						  TCPOPT_TIMESTAMP << 8 | TCPOLEN_TIMESTAMP) :
+					bpf_htonl(TCPOPT_NOP << 24 | TCPOPT_NOP << 16 |
+						  TCPOPT_TIMESTAMP << 8 | TCPOLEN_TIMESTAMP);
+		opt[n++] = bpf_htonl(tsval);
+		opt[n++] = bpf_htonl(o->tsval);	/* TSecr echoes the client's TSval */
+	} else if (d->sack_ok) {
+		opt[n++] = bpf_htonl(TCPOPT_NOP << 24 | TCPOPT_NOP << 16 | TCPOPT_SACK_PERM << 8 |
+				     TCPOLEN_SACK_PERM);
+	}
+	if (d->wscale != XSC_COOKIE_WSCALE_NONE)
+		opt[n++] = bpf_htonl(TCPOPT_NOP << 24 | TCPOPT_WINDOW << 16 | TCPOLEN_WINDOW << 8 |
+				     our_wscale);
+	return n;
+}
+
+/* Scalars only: handed to a global function. */
+struct synack_args {
+	struct tcp_opts opts;	/* the client's */
+	struct cookie_data data;
+	__u32 cookie;
+	__u32 tsval;		/* ours, when answering timestamps */
+	__u32 ts;		/* answer timestamps */
+};
+
+/*
+ * Rewrites the frame into the SYN-ACK. The frame is resized first (grown at the head,
+ * since veth has no tailroom, or trimmed at the tail), then every byte of the reply is
+ * written from what was saved, so IP options, extension headers, Ethernet padding and
+ * SYN payload all disappear. Returns 0 or the drop reason.
+ */
+__noinline int synack_write(struct xdp_md *ctx, const struct pkt *p, const struct synack_args *a)
+{
+	const volatile struct xsc_settings *cfg = &xsc_cfg;
+	__u8 l2[L2_SAVE_LEN];
+	__u32 opt[SYNACK_MAX_OPT_WORDS] = {};
+	__u32 n_opt, tcp_len, ip_len, out_len, l2_len;
+	void *data = xdp_data(ctx), *data_end = xdp_data_end(ctx);
+	struct tcphdr *th;
+	__u64 sum;
+	int delta;
+
+	if (!p || !a)
+		return XSC_STAT_DROP_SYNACK_RESIZE;
+	l2_len = p->l2_len & L2_OFF_MASK;
+	if (data + L2_SAVE_LEN > data_end)
+		return XSC_STAT_DROP_ETH_TRUNC;
+	__builtin_memcpy(l2 + ETH_ALEN, data, ETH_ALEN);		/* new source: old destination */
+	__builtin_memcpy(l2, data + ETH_ALEN, ETH_ALEN);		/* new destination: old source */
+	__builtin_memcpy(l2 + 2 * ETH_ALEN, data + 2 * ETH_ALEN, L2_SAVE_LEN - 2 * ETH_ALEN);
+
+	n_opt = synack_options(opt, p->family == 4 ? cfg->mss4 : cfg->mss6, &a->opts, &a->data,
+			       a->ts, a->tsval, cfg->wscale);
+	tcp_len = TCP_HLEN + n_opt * 4;
+	ip_len = p->family == 4 ? IPV4_HLEN : IPV6_HLEN;
+	out_len = l2_len + ip_len + tcp_len;
+
+	delta = (int)out_len - (int)p->frame_len;
+	if (delta > 0 && bpf_xdp_adjust_head(ctx, -delta))
+		return XSC_STAT_DROP_SYNACK_RESIZE;
+	if (delta < 0 && bpf_xdp_adjust_tail(ctx, delta))
+		return XSC_STAT_DROP_SYNACK_RESIZE;
+	data = xdp_data(ctx);
+	data_end = xdp_data_end(ctx);
+
+	if (data + L2_SAVE_LEN > data_end)
+		return XSC_STAT_DROP_SYNACK_RESIZE;
+	__builtin_memcpy(data, l2, L2_SAVE_LEN);	/* bytes past l2_len are overwritten below */
+
+	if (p->family == 4) {
+		struct iphdr *iph = data + l2_len;
+
+		if ((void *)(iph + 1) > data_end)
+			return XSC_STAT_DROP_SYNACK_RESIZE;
+		*(__u16 *)iph = bpf_htons(0x4500);	/* version 4, IHL 5, TOS 0 */
+		iph->tot_len = bpf_htons(IPV4_HLEN + tcp_len);
+		iph->id = 0;				/* RFC 6864: atomic datagram */
+		iph->frag_off = bpf_htons(IP_DF);
+		iph->ttl = cfg->ttl;
+		iph->protocol = IPPROTO_TCP;
+		iph->check = 0;
+		iph->saddr = p->daddr[0];
+		iph->daddr = p->saddr[0];
+		sum = 0;
+		csum_add_hdr(&sum, iph, IPV4_HLEN, data_end);
+		iph->check = csum_fold(sum);
+		th = (void *)(iph + 1);
+	} else {
+		struct ipv6hdr *ip6 = data + l2_len;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return XSC_STAT_DROP_SYNACK_RESIZE;
+		*(__be32 *)ip6 = bpf_htonl(0x60000000);	/* version 6, no traffic class or flow label */
+		ip6->payload_len = bpf_htons(tcp_len);
+		ip6->nexthdr = IPPROTO_TCP;
+		ip6->hop_limit = cfg->ttl;
+		__builtin_memcpy(&ip6->saddr, p->daddr, sizeof(ip6->saddr));
+		__builtin_memcpy(&ip6->daddr, p->saddr, sizeof(ip6->daddr));
+		th = (void *)(ip6 + 1);
+	}
+
+	if ((void *)(th + 1) > data_end)
+		return XSC_STAT_DROP_SYNACK_RESIZE;
+	th->source = p->dport;
+	th->dest = p->sport;
+	th->seq = bpf_htonl(a->cookie);
+	th->ack_seq = bpf_htonl(p->seq + 1);	/* SYN data is not acknowledged */
+	((__u8 *)th)[12] = (tcp_len / 4) << 4;		/* data offset */
+	((__u8 *)th)[TCP_FLAGS_OFFSET] = TH_SYN | TH_ACK | (a->data.ecn_ok ? TH_ECE : 0);
+	th->window = bpf_htons(cfg->window);
+	th->check = 0;
+	th->urg_ptr = 0;
+
+	sum = csum_pseudo(p->family, p->daddr, p->saddr, tcp_len);
+	csum_add_hdr(&sum, th, TCP_HLEN, data_end);
+#pragma unroll
+	for (int i = 0; i < SYNACK_MAX_OPT_WORDS; i++) {
+		__u32 *w = (__u32 *)(th + 1) + i;
+
+		if (i >= n_opt)
+			break;
+		if ((void *)(w + 1) > data_end)
+			return XSC_STAT_DROP_SYNACK_RESIZE;
+		*w = opt[i];
+		sum += opt[i];
+	}
+	th->check = csum_fold(sum);
+	return 0;
+}
+
+#endif /* XSC_SYNACK_H */

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* TCP option parsing: a fixed-offset fast path for common layouts, bpf_loop for the rest. */
+#ifndef XSC_TCPOPT_H
+#define XSC_TCPOPT_H
+
+#include "parse.h"
+
+struct tcp_opts {
+	__u32 tsval;		/* host order */
+	__u32 tsecr;
+	__u16 mss;		/* 0: no MSS option */
+	__u8 wscale;		/* XSC_COOKIE_WSCALE_NONE: no window scale option */
+	__u8 sack_ok;
+	__u8 ts_ok;
+	__u8 malformed;
+};
+
+/* State of one bpf_loop walk. The options are copied to the stack first so the walk
+ * indexes a fixed buffer with a masked offset: a bounded for loop over packet bytes
+ * exceeds the verifier's 1M-instruction budget (seen with clang 19 on Linux 6.18). */
+struct optwalk {
+	__u8 buf[64];		/* power of two so "& 63" keeps every index inside */
+	__u32 off;
+	__u32 len;
+	struct tcp_opts *out;
+};
+#define OPTBUF_MASK 63
+
+static __always_inline __u32 optbuf_be32(const struct optwalk *w, __u32 at)
+{
+	return ((__u32)w->buf[at & OPTBUF_MASK] << 24) | ((__u32)w->buf[(at + 1) & OPTBUF_MASK] << 16) |
+	       ((__u32)w->buf[(at + 2) & OPTBUF_MASK] << 8) | w->buf[(at + 3) & OPTBUF_MASK];
+}
+
+static long optwalk_step(__u32 index, struct optwalk *w)
+{
+	__u32 off = w->off;
+	__u8 kind, len;
+
+	if (off >= w->len)
+		return 1;
+	kind = w->buf[off & OPTBUF_MASK];
+	if (kind == TCPOPT_EOL)
+		return 1;
+	if (kind == TCPOPT_NOP) {
+		w->off = off + 1;
+		return 0;
+	}
+	if (off + 1 >= w->len)
+		goto malformed;
+	len = w->buf[(off + 1) & OPTBUF_MASK];
+	if (len < 2 || off + len > w->len)
+		goto malformed;
+
+	/* Like Linux, a known option with the wrong length is ignored and the last copy of
+	 * a repeated option wins; unknown kinds are skipped and never echoed. */
+	if (kind == TCPOPT_MSS && len == TCPOLEN_MSS) {
+		w->out->mss = (w->buf[(off + 2) & OPTBUF_MASK] << 8) | w->buf[(off + 3) & OPTBUF_MASK];
+	} else if (kind == TCPOPT_WINDOW && len == TCPOLEN_WINDOW) {
+		__u8 ws = w->buf[(off + 2) & OPTBUF_MASK];
+
+		w->out->wscale = ws > XSC_MAX_WSCALE ? XSC_MAX_WSCALE : ws;
+	} else if (kind == TCPOPT_SACK_PERM && len == TCPOLEN_SACK_PERM) {
+		w->out->sack_ok = 1;
+	} else if (kind == TCPOPT_TIMESTAMP && len == TCPOLEN_TIMESTAMP) {
+		w->out->ts_ok = 1;
+		w->out->tsval = optbuf_be32(w, off + 2);
+		w->out->tsecr = optbuf_be32(w, off + 6);
+	}
+	w->off = off + len;
+	return 0;
+
+malformed:
+	w->out->malformed = 1;
+	return 1;
+}
+
+static __always_inline void tcpopt_walk(struct xdp_md *ctx, const struct pkt *p, struct tcp_opts *o)
+{
+	struct optwalk w = { .out = o };
+	__u32 optlen = p->tcp_hlen - TCP_HLEN;
+
+	if (optlen == 0 || optlen > TCP_MAX_OPTLEN)
+		return;
+	w.len = optlen;
+	if (bpf_xdp_load_bytes(ctx, p->l4_off + TCP_HLEN, w.buf, optlen)) {
+		o->malformed = 1;
+		return;
+	}
+	/* One iteration per option at most; 40 bytes of NOPs is the longest walk. */
+	bpf_loop(TCP_MAX_OPTLEN, optwalk_step, &w, 0);
+}
+
+/*
+ * Linux's SYN layout, by far the most common one on the wire:
+ *   MSS(4) SACK_PERM(2) TIMESTAMP(10) NOP WINDOW(3)
+ * Read at fixed offsets when the first bytes of each option match it.
+ */
+#define LINUX_SYN_OPTLEN 20
+static __always_inline bool tcpopt_linux_syn(struct xdp_md *ctx, const struct pkt *p,
+					     struct tcp_opts *o)
+{
+	struct tcphdr *th = pkt_tcp(ctx, p);
+	__u8 *opt;
+	__u8 ws;
+
+	if (!th || p->tcp_hlen != TCP_HLEN + LINUX_SYN_OPTLEN)
+		return false;
+	opt = (__u8 *)(th + 1);
+	if (opt + LINUX_SYN_OPTLEN > (__u8 *)xdp_data_end(ctx))
+		return false;
+	if (opt[0] != TCPOPT_MSS || opt[1] != TCPOLEN_MSS || opt[4] != TCPOPT_SACK_PERM ||
+	    opt[5] != TCPOLEN_SACK_PERM || opt[6] != TCPOPT_TIMESTAMP ||
+	    opt[7] != TCPOLEN_TIMESTAMP || opt[16] != TCPOPT_NOP || opt[17] != TCPOPT_WINDOW ||
+	    opt[18] != TCPOLEN_WINDOW)
+		return false;
+	o->mss = (opt[2] << 8) | opt[3];
+	o->sack_ok = 1;
+	o->ts_ok = 1;
+	o->tsval = bpf_ntohl(*(__be32 *)(opt + 8));
+	o->tsecr = bpf_ntohl(*(__be32 *)(opt + 12));
+	ws = opt[19];
+	o->wscale = ws > XSC_MAX_WSCALE ? XSC_MAX_WSCALE : ws;
+	return true;
+}
+
+/* NOP NOP TIMESTAMP: what every timestamp-using stack puts on its ACKs. */
+#define ACK_TS_OPTLEN 12
+static __always_inline bool tcpopt_ack_ts(struct xdp_md *ctx, const struct pkt *p,
+					  struct tcp_opts *o)
+{
+	struct tcphdr *th = pkt_tcp(ctx, p);
+	__u8 *opt;
+
+	if (!th || p->tcp_hlen != TCP_HLEN + ACK_TS_OPTLEN)
+		return false;
+	opt = (__u8 *)(th + 1);
+	if (opt + ACK_TS_OPTLEN > (__u8 *)xdp_data_end(ctx))
+		return false;
+	if (opt[0] != TCPOPT_NOP || opt[1] != TCPOPT_NOP || opt[2] != TCPOPT_TIMESTAMP ||
+	    opt[3] != TCPOLEN_TIMESTAMP)
+		return false;
+	o->ts_ok = 1;
+	o->tsval = bpf_ntohl(*(__be32 *)(opt + 4));
+	o->tsecr = bpf_ntohl(*(__be32 *)(opt + 8));
+	return true;
+}
+
+static __always_inline void tcpopt_parse(struct xdp_md *ctx, const struct pkt *p,
+					 struct tcp_opts *o, bool syn)
+{
+	o->wscale = XSC_COOKIE_WSCALE_NONE;
+	if (syn ? tcpopt_linux_syn(ctx, p, o) : tcpopt_ack_ts(ctx, p, o))
+		return;
+	tcpopt_walk(ctx, p, o);
+}
+
+#endif /* XSC_TCPOPT_H */

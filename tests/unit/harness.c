@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+/* BPF_PROG_TEST_RUN harness around the xdp_syncookie skeleton. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "harness.h"
+#include "xdp_syncookie.skel.h"	/* after xsc_common.h: it names struct xsc_settings */
+
+static struct xdp_syncookie *skel;
+static int ncpus;
+
+static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && !getenv("XSC_TEST_VERBOSE"))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+int harness_open(void)
+{
+	int err;
+
+	libbpf_set_print(quiet_print);
+	skel = xdp_syncookie__open_and_load();
+	if (!skel) {
+		err = -errno;
+		fprintf(stderr, "harness: loading xdp_syncookie failed: %s\n", strerror(-err));
+		return err;
+	}
+	ncpus = libbpf_num_possible_cpus();
+	return ncpus < 0 ? ncpus : 0;
+}
+
+void harness_close(void)
+{
+	xdp_syncookie__destroy(skel);
+	skel = NULL;
+}
+
+int harness_prog_fd(void)
+{
+	return bpf_program__fd(skel->progs.xdp_syncookie);
+}
+
+static int stats_read(uint64_t *totals)
+{
+	uint64_t *percpu = calloc(ncpus, sizeof(*percpu));
+	int fd = bpf_map__fd(skel->maps.xsc_stats);
+
+	if (!percpu)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < XSC_STAT_MAX; i++) {
+		totals[i] = 0;
+		if (bpf_map_lookup_elem(fd, &i, percpu)) {
+			free(percpu);
+			return -errno;
+		}
+		for (int c = 0; c < ncpus; c++)
+			totals[i] += percpu[c];
+	}
+	free(percpu);
+	return 0;
+}
+
+int harness_run(const uint8_t *frame, size_t len, struct xdp_result *r)
+{
+	uint64_t before[XSC_STAT_MAX], after[XSC_STAT_MAX];
+	struct xdp_md ctx_in = { .data = 0, .data_end = len }, ctx_out = {};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = len,
+		    .data_out = r->out, .data_size_out = sizeof(r->out), .ctx_in = &ctx_in,
+		    .ctx_size_in = sizeof(ctx_in), .ctx_out = &ctx_out,
+		    .ctx_size_out = sizeof(ctx_out), .repeat = 1);
+	int err;
+
+	if (stats_read(before))
+		return -errno;
+	err = bpf_prog_test_run_opts(harness_prog_fd(), &opts);
+	if (err)
+		return -errno;
+	if (stats_read(after))
+		return -errno;
+	r->action = opts.retval;
+	r->meta_len = ctx_out.data;	/* the kernel reports data relative to data_meta */
+	r->frame = r->out + r->meta_len;
+	r->out_len = opts.data_size_out - r->meta_len;
+	r->reason = -1;
+	for (int i = 0; i < XSC_STAT_MAX; i++) {
+		uint64_t d = after[i] - before[i];
+
+		if (d == 0)
+			continue;
+		if (d != 1 || r->reason != -1) {
+			r->reason = -1;
+			break;
+		}
+		r->reason = i;
+	}
+	return 0;
+}
+
+int harness_set_keys(const struct xsc_keyring *kr)
+{
+	uint32_t zero = 0;
+
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.xsc_keys), &zero, kr, BPF_ANY) ? -errno : 0;
+}
+
+int harness_get_keys(struct xsc_keyring *kr)
+{
+	uint32_t zero = 0;
+
+	return bpf_map_lookup_elem(bpf_map__fd(skel->maps.xsc_keys), &zero, kr) ? -errno : 0;
+}
+
+int harness_set_ports(const uint16_t *ports, int n)
+{
+	struct xsc_policy pol = { .ports_listed = n > 0 };
+	int ports_fd = bpf_map__fd(skel->maps.xsc_ports);
+	uint32_t zero = 0;
+	uint8_t off = 0, on = XSC_PORT_PROTECTED;
+
+	for (uint32_t p = 0; p < XSC_PORTS_MAX; p++)
+		if (bpf_map_update_elem(ports_fd, &p, &off, BPF_ANY))
+			return -errno;
+	for (int i = 0; i < n; i++) {
+		uint32_t p = ports[i];
+
+		if (bpf_map_update_elem(ports_fd, &p, &on, BPF_ANY))
+			return -errno;
+	}
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.xsc_policy), &zero, &pol, BPF_ANY) ? -errno : 0;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Runs the real XDP program through BPF_PROG_TEST_RUN and reads its counters. */
+#ifndef XSC_TEST_HARNESS_H
+#define XSC_TEST_HARNESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "xsc_common.h"
+#include "pkt.h"
+
+struct xdp_result {
+	int action;
+	uint8_t out[PKT_MAX + 256];
+	uint32_t out_len;		/* frame after metadata */
+	uint32_t meta_len;
+	uint8_t *frame;			/* out + meta_len */
+	int reason;			/* the one counter that moved, -1 if not exactly one */
+};
+
+int harness_open(void);
+void harness_close(void);
+int harness_prog_fd(void);
+/* Runs one frame; fills r. Returns 0 or -errno from the syscall. */
+int harness_run(const uint8_t *frame, size_t len, struct xdp_result *r);
+/* Keys: gen 0 means "no key". */
+int harness_set_keys(const struct xsc_keyring *kr);
+int harness_get_keys(struct xsc_keyring *kr);
+/* Ports: NULL/0 protects every port. */
+int harness_set_ports(const uint16_t *ports, int n);
+
+#endif /* XSC_TEST_HARNESS_H */
