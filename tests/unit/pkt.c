@@ -352,8 +352,8 @@ static uint64_t le64(const uint8_t *p)
 	return v;
 }
 
-/* SipHash-2-4 as published by Aumasson and Bernstein, byte string input. */
-uint64_t ref_siphash24(const uint8_t key[16], const uint8_t *msg, size_t len)
+/* SipHash-c-d as published by Aumasson and Bernstein, byte string input. */
+uint64_t ref_siphash(int c_rounds, int d_rounds, const uint8_t key[16], const uint8_t *msg, size_t len)
 {
 	uint64_t k0 = le64(key), k1 = le64(key + 8);
 	uint64_t v0 = 0x736f6d6570736575ULL ^ k0, v1 = 0x646f72616e646f6dULL ^ k1;
@@ -364,21 +364,19 @@ uint64_t ref_siphash24(const uint8_t key[16], const uint8_t *msg, size_t len)
 	for (i = 0; i + 8 <= len; i += 8) {
 		m = le64(msg + i);
 		v3 ^= m;
-		SIPROUND;
-		SIPROUND;
+		for (int r = 0; r < c_rounds; r++)
+			SIPROUND;
 		v0 ^= m;
 	}
 	for (size_t j = 0; i + j < len; j++)
 		b |= (uint64_t)msg[i + j] << (8 * j);
 	v3 ^= b;
-	SIPROUND;
-	SIPROUND;
+	for (int r = 0; r < c_rounds; r++)
+		SIPROUND;
 	v0 ^= b;
 	v2 ^= 0xff;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
+	for (int r = 0; r < d_rounds; r++)
+		SIPROUND;
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
@@ -389,8 +387,9 @@ static void put_le32(uint8_t *p, uint32_t v)
 }
 
 /* The hashed message, byte by byte (docs/design.md, "Cookie"): source address,
- * destination address, source port, destination port (network order), client ISN,
- * slot, low 12 cookie bits | family << 16 (little-endian 32-bit each). */
+ * destination address, source port, destination port (network order), client ISN
+ * (little-endian 32-bit), slot (little-endian 32-bit), low 12 cookie bits | family << 12
+ * (little-endian 16-bit); hashed with SipHash-1-3. */
 uint32_t ref_cookie(const struct xsc_key *key, int key_idx, int family, const uint8_t *saddr,
 		    const uint8_t *daddr, uint16_t sport, uint16_t dport, uint32_t isn,
 		    uint32_t slot, uint32_t data_bits)
@@ -411,9 +410,10 @@ uint32_t ref_cookie(const struct xsc_key *key, int key_idx, int family, const ui
 	put16(msg + off + 2, dport);
 	put_le32(msg + off + 4, isn);
 	put_le32(msg + off + 8, slot);
-	put_le32(msg + off + 12, low | (uint32_t)family << 16);
-	off += 16;
-	return (uint32_t)(ref_siphash24(k, msg, off) >> (64 - XSC_COOKIE_HASH_BITS))
+	msg[off + 12] = (low | (uint32_t)family << 12) & 0xff;
+	msg[off + 13] = (low | (uint32_t)family << 12) >> 8;
+	off += 14;
+	return (uint32_t)(ref_siphash(1, 3, k, msg, off) >> (64 - XSC_COOKIE_HASH_BITS))
 		       << XSC_COOKIE_HASH_SHIFT | low;
 }
 

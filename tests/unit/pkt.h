@@ -102,8 +102,9 @@ void pkt_parse_options(const uint8_t *opts, int len, struct pkt_view *v);
 /* Returns 0 if buf holds an Ethernet/IP/TCP frame, -1 otherwise. */
 int pkt_parse(const uint8_t *buf, size_t len, struct pkt_view *v);
 
-/* Reference SipHash-2-4 (the published algorithm, on bytes). */
-uint64_t ref_siphash24(const uint8_t key[16], const uint8_t *msg, size_t len);
+/* Reference SipHash-c-d (the published algorithm, on bytes). */
+uint64_t ref_siphash(int c_rounds, int d_rounds, const uint8_t key[16], const uint8_t *msg,
+		     size_t len);
 /* The cookie the program should make, from the layout in docs/design.md. */
 uint32_t ref_cookie(const struct xsc_key *key, int key_idx, int family, const uint8_t *saddr,
 		    const uint8_t *daddr, uint16_t sport, uint16_t dport, uint32_t isn,

@@ -941,9 +941,10 @@ static void test_reference(void)
 		key[i] = i;
 	for (int i = 0; i < 15; i++)
 		msg[i] = i;
+	/* The cookie uses SipHash-1-3; the paper's vector pins the shared rounds down. */
 	begin("reference SipHash-2-4 matches the published test vector");
-	EXPECT(ref_siphash24(key, msg, 15) == 0xa129ca6149be45e5ULL, "got %016llx",
-	       (unsigned long long)ref_siphash24(key, msg, 15));
+	EXPECT(ref_siphash(2, 4, key, msg, 15) == 0xa129ca6149be45e5ULL, "got %016llx",
+	       (unsigned long long)ref_siphash(2, 4, key, msg, 15));
 	end(false);
 }
 
