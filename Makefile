@@ -26,16 +26,19 @@ DEB_PACKAGES := clang-19 llvm-19 bpftool libbpf-dev libxdp-dev xdp-tools libelf-
 	python3-pytest iperf3 nginx curl socat nftables netsniff-ng gnuplot-nox procps
 
 BPF_HEADERS := $(wildcard bpf/*.h) include/xsc_common.h
-BPF_OBJS := $(BUILD)/xdp_syncookie.bpf.o
 USER_SRCS := $(wildcard user/*.c)
 USER_HEADERS := $(wildcard user/*.h) include/xsc_common.h
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 BENCH_SRCS := tests/bench/micro.c tests/unit/pkt.c user/reasons.c
 
 .DELETE_ON_ERROR:
-.PHONY: all deps check test-unit bench-micro demo clean
+# Keep the BPF objects the skeletons are generated from (they are loaded by tools too).
+.SECONDARY:
+.PHONY: all deps check test-unit test-integration bench-micro demo clean
 
-all: xdp-syncookie $(BUILD)/test_unit $(BUILD)/bench_micro
+LAB := $(BUILD)/xdp_pass.bpf.o $(BUILD)/synflood
+
+all: xdp-syncookie $(BUILD)/test_unit $(BUILD)/bench_micro $(LAB)
 
 $(BUILD):
 	$(Q)mkdir -p $@
@@ -56,6 +59,14 @@ $(BUILD)/%.bench.bpf.o: tests/bench/%.bpf.c $(BUILD)/vmlinux.h | $(BUILD)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+$(BUILD)/xdp_pass.bpf.o: tests/lab/xdp_pass.bpf.c $(BUILD)/vmlinux.h | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/synflood: tests/lab/synflood.c | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst .bench,,$*) > $@
@@ -64,7 +75,7 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bench.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
 
-xdp-syncookie: $(USER_SRCS) $(USER_HEADERS) $(BUILD)/xdp_syncookie.skel.h
+xdp-syncookie: $(USER_SRCS) $(USER_HEADERS) $(BUILD)/xdp_syncookie.skel.h $(BUILD)/tc_handoff.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(USER_SRCS) -o $@ $(LDLIBS)
 
@@ -82,9 +93,13 @@ deps:
 test-unit: $(BUILD)/test_unit
 	$(Q)./$(BUILD)/test_unit
 
+test-integration: all
+	$(Q)./tests/integration/run.sh
+
+# Both suites run even when the first fails; the target fails if either did.
 check: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(MAKE) --no-print-directory test-unit
+	$(Q)rc=0; ./$(BUILD)/test_unit || rc=1; ./tests/integration/run.sh || rc=1; exit $$rc
 
 bench-micro: $(BUILD)/bench_micro
 	$(Q)./$(BUILD)/bench_micro

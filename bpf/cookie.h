@@ -160,6 +160,8 @@ static __always_inline void cookie_handoff_attrs(const struct cookie_data *d, __
 						 bool ts_ok, struct xsc_handoff_meta *m)
 {
 	m->magic = XSC_META_MAGIC;
+	m->family = family;
+	m->pad = 0;
 	m->mss = cookie_mss_value(family, d->mss_idx);
 	m->wscale_ok = d->wscale != XSC_COOKIE_WSCALE_NONE;
 	m->snd_wscale = m->wscale_ok ? d->wscale : 0;

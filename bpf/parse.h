@@ -36,10 +36,6 @@ struct pkt {
 	__be32 daddr[4];
 };
 
-/* Masks that keep offsets read back from a struct pkt visibly bounded for the verifier. */
-#define L2_OFF_MASK 0x1f	/* Ethernet + two tags: at most 22 */
-#define L4_OFF_MASK 0x3fff	/* covers IPv6 with XSC_IPV6_MAX_EXT extension headers */
-
 static __always_inline struct tcphdr *pkt_tcp(struct xdp_md *ctx, const struct pkt *p)
 {
 	void *data = xdp_data(ctx), *data_end = xdp_data_end(ctx);

@@ -33,6 +33,10 @@
 /* Extension headers walked before giving up; a real packet rarely has more than 2. */
 #define XSC_IPV6_MAX_EXT 6
 
+/* Masks that keep offsets read back from memory visibly bounded for the verifier. */
+#define L2_OFF_MASK 0x1f	/* Ethernet + two tags: at most 22 */
+#define L4_OFF_MASK 0x3fff	/* covers IPv6 with XSC_IPV6_MAX_EXT extension headers */
+
 #define TCP_HLEN 20
 #define TCP_MAX_OPTLEN 40
 #define TH_FIN 0x01

@@ -6,8 +6,15 @@
 #include "csum.h"
 #include "maps.h"
 #include "synack.h"
+#include <xdp/xdp_helpers.h>
 
 char LICENSE[] SEC("license") = "GPL";
+
+/* libxdp runs us in its dispatcher; on XDP_PASS the next program on the interface runs. */
+struct {
+	__uint(priority, 10);
+	__uint(XDP_PASS, 1);
+} XDP_RUN_CONFIG(xdp_syncookie);
 
 /* Our own TCP timestamp clock: 2^20 ns (~1.05 ms) ticks, within RFC 7323's 1 ms..1 s. */
 #define TS_CLOCK_SHIFT 20
@@ -95,33 +102,6 @@ __noinline int handle_syn(struct xdp_md *ctx, const struct pkt *p, const struct 
 	return ret ? ret : XSC_STAT_TX_SYN_COOKIE;
 }
 
-/* A valid cookie ACK goes up with the decoded attributes in XDP metadata, where the
- * TC handoff reads them; anything else is left to the kernel. */
-__noinline int handle_ack(struct xdp_md *ctx, const struct pkt *p, const struct xsc_keyring *kr)
-{
-	struct tcp_opts opts = {};
-	struct cookie_data data;
-	struct cookie_flow flow;
-	struct xsc_handoff_meta *meta;
-
-	if (!p || !kr)
-		return XSC_STAT_PASS_NO_KEY;
-	cookie_flow_init(&flow, p, p->seq - 1);
-	if (!cookie_check(kr, &flow, p->ack_seq - 1, cookie_slot_now(), &data))
-		return XSC_STAT_PASS_ACK_NOT_COOKIE;
-	tcpopt_parse(ctx, p, &opts, false);
-
-	/* Without room for metadata the TC program re-checks the cookie itself. */
-	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(*meta)))
-		return XSC_STAT_PASS_ACK_COOKIE_OK;
-	meta = xdp_data_meta(ctx);
-	if ((void *)(meta + 1) > xdp_data(ctx))
-		return XSC_STAT_PASS_ACK_COOKIE_OK;
-	cookie_handoff_attrs(&data, p->family, xsc_cfg.wscale, opts.tsval, opts.tsecr,
-			     opts.ts_ok && !opts.malformed, meta);
-	return XSC_STAT_PASS_ACK_COOKIE_OK;
-}
-
 /* Whether the segment belongs to a local socket other than a listener: an outgoing
  * connection waiting for its SYN-ACK, an established flow, a request or TIME_WAIT. */
 static __always_inline bool has_connection(struct xdp_md *ctx, const struct pkt *p)
@@ -150,6 +130,40 @@ static __always_inline bool has_connection(struct xdp_md *ctx, const struct pkt 
 	listener = sk->state == BPF_TCP_LISTEN;
 	bpf_sk_release(sk);
 	return !listener;
+}
+
+/*
+ * An ACK (also FIN+ACK, data) to a protected port. Established flows are by far the
+ * most common, so the socket lookup comes first and they skip the SipHash. Without a
+ * socket, only a valid cookie gets through: it goes up with its decoded attributes in
+ * XDP metadata for the TC handoff; anything else is an ACK flood or a forgery and is
+ * dropped here, so the kernel sends no RST.
+ */
+__noinline int handle_ack(struct xdp_md *ctx, const struct pkt *p, const struct xsc_keyring *kr)
+{
+	struct tcp_opts opts = {};
+	struct cookie_data data;
+	struct cookie_flow flow;
+	struct xsc_handoff_meta *meta;
+
+	if (!p || !kr)
+		return XSC_STAT_PASS_NO_KEY;
+	if (has_connection(ctx, p))
+		return XSC_STAT_PASS_ACK_SOCKET;
+	cookie_flow_init(&flow, p, p->seq - 1);
+	if (!cookie_check(kr, &flow, p->ack_seq - 1, cookie_slot_now(), &data))
+		return XSC_STAT_DROP_ACK_NO_SOCKET;
+	tcpopt_parse(ctx, p, &opts, false);
+
+	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(*meta)))
+		return XSC_STAT_DROP_META_FAILED;
+	meta = xdp_data_meta(ctx);
+	if ((void *)(meta + 1) > xdp_data(ctx))
+		return XSC_STAT_DROP_META_FAILED;
+	cookie_handoff_attrs(&data, p->family, xsc_cfg.wscale, opts.tsval, opts.tsecr,
+			     opts.ts_ok && !opts.malformed, meta);
+	meta->l4_from_l3 = p->l4_off - p->l2_len;
+	return XSC_STAT_PASS_ACK_COOKIE_OK;
 }
 
 static __always_inline int judge_tcp(struct xdp_md *ctx, const struct pkt *p)

@@ -19,10 +19,12 @@
 	X(PASS_PORT_UNPROTECTED, "port_unprotected", "TCP to a port that is not protected")     \
 	X(PASS_TCP_FRAGMENT, "tcp_fragment_passed", "TCP fragment passed by policy")            \
 	X(PASS_NO_KEY, "no_key", "no cookie key loaded yet: left to the kernel (fail open)")    \
-	X(PASS_ACK_COOKIE_OK, "ack_cookie_ok", "ACK with a valid cookie: handed to the kernel") \
-	X(PASS_ACK_NOT_COOKIE, "ack_not_cookie", "ACK without a valid cookie: left to the kernel") \
+	X(PASS_ACK_SOCKET, "ack_socket", "ACK for an existing socket (established flow)")     \
+	X(PASS_ACK_COOKIE_OK, "ack_cookie_ok", "ACK with a valid cookie: on to the TC handoff") \
 	X(PASS_SYNACK_OWN, "synack_own", "SYN-ACK answering one of this host's connections")   \
-	X(PASS_RST_OWN, "rst_own", "RST for an existing socket")
+	X(PASS_RST_OWN, "rst_own", "RST for an existing socket")                                \
+	X(PASS_HANDOFF_OK, "handoff_ok", "TC: cookie ACK turned into a kernel socket")          \
+	X(PASS_HANDOFF_EXISTS, "handoff_exists", "TC: cookie ACK for a connection that exists")
 
 #define XSC_TX_REASONS(X) X(TX_SYN_COOKIE, "syn_cookie_sent", "SYN answered with a cookie SYN-ACK")
 
@@ -50,7 +52,12 @@
 	X(DROP_XMAS, "xmas", "FIN+PSH+URG without ACK (Xmas scan)")                             \
 	X(DROP_NO_ACK, "no_ack", "segment other than SYN or RST without ACK (bare FIN, ...)")   \
 	X(DROP_RST_NO_SOCKET, "rst_no_socket", "RST for no existing connection")                \
-	X(DROP_SYNACK_RESIZE, "synack_resize_failed", "could not resize the frame for a SYN-ACK")
+	X(DROP_ACK_NO_SOCKET, "ack_no_socket", "ACK with neither a socket nor a valid cookie")  \
+	X(DROP_META_FAILED, "meta_failed", "valid cookie ACK but no room for XDP metadata")      \
+	X(DROP_SYNACK_RESIZE, "synack_resize_failed", "could not resize the frame for a SYN-ACK") \
+	X(DROP_HANDOFF_NO_LISTENER, "handoff_no_listener", "TC: cookie ACK to a port with no listener") \
+	X(DROP_HANDOFF_UNPARSED, "handoff_unparsed", "TC: cookie ACK whose headers TC cannot read") \
+	X(DROP_HANDOFF_FAILED, "handoff_failed", "TC: the kernel refused the cookie ACK")
 
 #define XSC_ENUM_ENTRY(name, short, desc) XSC_STAT_##name,
 enum xsc_stat {
@@ -128,8 +135,9 @@ struct xsc_policy {
 #define XSC_COOKIE_SLOT_NS_SHIFT 36
 #define XSC_COOKIE_MAX_AGE 1
 
-/* What the XDP program tells the TC handoff about a valid cookie ACK, in XDP metadata.
- * Field for field the kernel's struct bpf_tcp_req_attrs, behind a magic. */
+/* What the XDP program tells the TC handoff about a valid cookie ACK, in XDP metadata
+ * (at most 32 bytes): the kernel's struct bpf_tcp_req_attrs fields behind a magic, and
+ * where TC finds the TCP header, since TC sees the frame after VLAN untagging. */
 struct xsc_handoff_meta {
 	__u32 magic;
 	__u32 rcv_tsval;
@@ -141,6 +149,9 @@ struct xsc_handoff_meta {
 	__u8 wscale_ok;
 	__u8 sack_ok;
 	__u8 tstamp_ok;
+	__u16 l4_from_l3;	/* TCP header offset from the start of the IP header */
+	__u8 family;		/* 4 or 6 */
+	__u8 pad;
 };
 #define XSC_META_MAGIC 0x58534331	/* "XSC1" */
 

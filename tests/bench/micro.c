@@ -32,7 +32,7 @@ static int ncpus;
 
 static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	return level == LIBBPF_DEBUG ? 0 : vfprintf(stderr, fmt, ap);
+	return level != LIBBPF_WARN ? 0 : vfprintf(stderr, fmt, ap);
 }
 
 static uint64_t counter(int reason)
@@ -141,8 +141,8 @@ static int build_cases(struct bench_case *c)
 	opt_ts(&s, 123457, tsval);
 	n = add_case(c, n, "valid cookie ACK, IPv4", &s, xsc_fd, XDP_PASS, XSC_STAT_PASS_ACK_COOKIE_OK);
 	s.ack ^= 0x00100000;
-	n = add_case(c, n, "invalid cookie ACK, IPv4", &s, xsc_fd, XDP_PASS,
-		     XSC_STAT_PASS_ACK_NOT_COOKIE);
+	n = add_case(c, n, "invalid cookie ACK, IPv4", &s, xsc_fd, XDP_DROP,
+		     XSC_STAT_DROP_ACK_NO_SOCKET);
 
 	linux_syn(&s, 4);
 	s.l4proto = 17;

@@ -14,7 +14,7 @@ static int ncpus;
 
 static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (level == LIBBPF_DEBUG && !getenv("XSC_TEST_VERBOSE"))
+	if (level != LIBBPF_WARN && !getenv("XSC_TEST_VERBOSE"))
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }

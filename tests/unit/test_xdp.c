@@ -557,7 +557,9 @@ static void test_flags(void)
 		{ "PSH without ACK dropped", F_PSH, XDP_DROP, XSC_STAT_DROP_NO_ACK },
 		{ "bare RST with no connection dropped", F_RST, XDP_DROP, XSC_STAT_DROP_RST_NO_SOCKET },
 		{ "RST+ACK with no connection dropped", F_RST | F_ACK, XDP_DROP, XSC_STAT_DROP_RST_NO_SOCKET },
-		{ "ACK without a cookie left to the kernel", F_ACK, XDP_PASS, XSC_STAT_PASS_ACK_NOT_COOKIE },
+		{ "ACK with no socket and no cookie dropped", F_ACK, XDP_DROP, XSC_STAT_DROP_ACK_NO_SOCKET },
+		{ "FIN+ACK with no socket and no cookie dropped", F_FIN | F_ACK, XDP_DROP,
+		  XSC_STAT_DROP_ACK_NO_SOCKET },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++)
@@ -754,7 +756,7 @@ static void ack_case(const char *name, const struct pkt_spec *ack, int reason)
 
 	begin(name);
 	if (!run_spec(ack, &r)) {
-		expect_verdict(&r, XDP_PASS, reason);
+		expect_verdict(&r, reason < XSC_STAT_FIRST_TX ? XDP_PASS : XDP_DROP, reason);
 		if (reason != XSC_STAT_PASS_ACK_COOKIE_OK)
 			EXPECT(r.meta_len == 0, "metadata written for an invalid cookie");
 	}
@@ -786,20 +788,20 @@ static void test_cookie(void)
 
 		spec_final_ack(&syn, cookie ^ (1u << bit), &r, &ack);
 		snprintf(name, sizeof(name), "cookie with bit %d flipped is refused", bit);
-		ack_case(name, &ack, XSC_STAT_PASS_ACK_NOT_COOKIE);
+		ack_case(name, &ack, XSC_STAT_DROP_ACK_NO_SOCKET);
 	}
 	spec_final_ack(&syn, cookie, &r, &ack);
 	ack.sport++;
-	ack_case("cookie for another source port is refused", &ack, XSC_STAT_PASS_ACK_NOT_COOKIE);
+	ack_case("cookie for another source port is refused", &ack, XSC_STAT_DROP_ACK_NO_SOCKET);
 	spec_final_ack(&syn, cookie, &r, &ack);
 	ack.saddr[3]++;
-	ack_case("cookie for another source address is refused", &ack, XSC_STAT_PASS_ACK_NOT_COOKIE);
+	ack_case("cookie for another source address is refused", &ack, XSC_STAT_DROP_ACK_NO_SOCKET);
 	spec_final_ack(&syn, cookie, &r, &ack);
 	ack.seq++;
-	ack_case("cookie with another client ISN is refused", &ack, XSC_STAT_PASS_ACK_NOT_COOKIE);
+	ack_case("cookie with another client ISN is refused", &ack, XSC_STAT_DROP_ACK_NO_SOCKET);
 	spec_final_ack(&syn, cookie, &r, &ack);
 	ack.ack = cookie;	/* forgot the + 1 */
-	ack_case("ACK acknowledging the cookie itself is refused", &ack, XSC_STAT_PASS_ACK_NOT_COOKIE);
+	ack_case("ACK acknowledging the cookie itself is refused", &ack, XSC_STAT_DROP_ACK_NO_SOCKET);
 
 	/* Cookies forged with the reference implementation for other slots. */
 	slot = ref_slot_now();
@@ -809,19 +811,19 @@ static void test_cookie(void)
 		 XSC_STAT_PASS_ACK_COOKIE_OK);
 	spec_final_ack(&syn, ref_cookie(&kr.key[1], 1, 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
 					syn.seq, slot - 2, data), &r, &ack);
-	ack_case("cookie two slots old (past two minutes) is refused", &ack, XSC_STAT_PASS_ACK_NOT_COOKIE);
+	ack_case("cookie two slots old (past two minutes) is refused", &ack, XSC_STAT_DROP_ACK_NO_SOCKET);
 	spec_final_ack(&syn, ref_cookie(&kr.key[1], 1, 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
 					syn.seq, slot - 4, data), &r, &ack);
-	ack_case("cookie four slots old (same low bits) is refused", &ack, XSC_STAT_PASS_ACK_NOT_COOKIE);
+	ack_case("cookie four slots old (same low bits) is refused", &ack, XSC_STAT_DROP_ACK_NO_SOCKET);
 	spec_final_ack(&syn, ref_cookie(&kr.key[1], 1, 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
 					syn.seq, slot + 1, data), &r, &ack);
-	ack_case("cookie from a future slot is refused", &ack, XSC_STAT_PASS_ACK_NOT_COOKIE);
+	ack_case("cookie from a future slot is refused", &ack, XSC_STAT_DROP_ACK_NO_SOCKET);
 
 	/* Rotation: the old key stays valid for one generation, then is gone. */
 	spec_final_ack(&syn, ref_cookie(&kr.key[0], 0, 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
 					syn.seq, slot, data), &r, &ack);
 	ack_case("cookie naming the empty previous key slot is refused", &ack,
-		 XSC_STAT_PASS_ACK_NOT_COOKIE);
+		 XSC_STAT_DROP_ACK_NO_SOCKET);
 
 	kr.key[0] = (struct xsc_key){ 0x1111111111111111ULL, 0x2222222222222222ULL };
 	kr.gen = 2;
@@ -838,7 +840,7 @@ static void test_cookie(void)
 	harness_set_keys(&kr);
 	spec_final_ack(&syn, cookie, &r, &ack);
 	ack_case("after two rotations the retired key's cookie is refused", &ack,
-		 XSC_STAT_PASS_ACK_NOT_COOKIE);
+		 XSC_STAT_DROP_ACK_NO_SOCKET);
 
 	kr.gen = 0;
 	harness_set_keys(&kr);
@@ -919,6 +921,13 @@ static void test_sockets(void)
 		s.flags = F_SYN | F_ACK;
 		snprintf(name, sizeof(name), "IPv%d SYN-ACK for a local socket passes", family);
 		verdict_case(name, &s, XDP_PASS, XSC_STAT_PASS_SYNACK_OWN);
+		s.sport = cport;
+		s.dport = lport;
+		s.flags = F_ACK | F_PSH;
+		s.payload_len = 10;
+		snprintf(name, sizeof(name), "IPv%d data for an established socket passes", family);
+		verdict_case(name, &s, XDP_PASS, XSC_STAT_PASS_ACK_SOCKET);
+		s.payload_len = 0;
 		s.sport = cport + 1;
 		s.dport = lport;
 		s.flags = F_RST;

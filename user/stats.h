@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Reading the pinned per-CPU counters of an attachment. */
+#ifndef XSC_STATS_H
+#define XSC_STATS_H
+
+#include <linux/types.h>
+#include "pin.h"
+
+/* Sums every counter over CPUs into totals[XSC_STAT_MAX]; 0 or -errno. */
+int stats_read(const struct pin_paths *pp, __u64 *totals);
+
+#endif /* XSC_STATS_H */
