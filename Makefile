@@ -34,7 +34,7 @@ BENCH_SRCS := tests/bench/micro.c tests/unit/pkt.c user/reasons.c
 .DELETE_ON_ERROR:
 # Keep the BPF objects the skeletons are generated from (they are loaded by tools too).
 .SECONDARY:
-.PHONY: all deps check test-unit test-integration bench-micro demo clean
+.PHONY: all deps check test-unit test-cli test-integration bench-micro demo clean
 
 LAB := $(BUILD)/xdp_pass.bpf.o $(BUILD)/synflood
 
@@ -93,13 +93,19 @@ deps:
 test-unit: $(BUILD)/test_unit
 	$(Q)./$(BUILD)/test_unit
 
+test-cli: xdp-syncookie
+	$(Q)./tests/cli/test_cli.sh
+
 test-integration: all
 	$(Q)./tests/integration/run.sh
 
-# Both suites run even when the first fails; the target fails if either did.
+# Every suite runs even when an earlier one fails; the target fails if any did.
 check: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)rc=0; ./$(BUILD)/test_unit || rc=1; ./tests/integration/run.sh || rc=1; exit $$rc
+	$(Q)rc=0; \
+	for suite in ./$(BUILD)/test_unit ./tests/cli/test_cli.sh ./tests/integration/run.sh; do \
+		echo "== $$suite"; $$suite || rc=1; \
+	done; exit $$rc
 
 bench-micro: $(BUILD)/bench_micro
 	$(Q)./$(BUILD)/bench_micro

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Command-line behaviour of xdp-syncookie: bad values, double attach, missing things,
+# stale and foreign pins. Runs in a private network namespace with its own bpffs.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+tool="$here/../../xdp-syncookie"
+ns="xsc-cli-$$"
+fs="/run/xsc-cli-$$"
+passed=0
+failed=0
+
+cleanup() {
+	ip netns del "$ns" 2>/dev/null
+	umount "$fs" 2>/dev/null
+	rmdir "$fs" 2>/dev/null
+}
+trap cleanup EXIT
+
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+ip -n "$ns" link add v0 type veth peer name v1
+ip -n "$ns" link set v0 up
+ip -n "$ns" link set v1 up
+# A bridge has no native XDP: the "mode the driver cannot do" case.
+ip -n "$ns" link add d0 type bridge
+ip -n "$ns" link set d0 up
+mkdir -p "$fs"
+mount -t bpf bpf "$fs"
+
+# run CMD...: the tool inside the namespace; sets $out and $rc.
+run() {
+	out=$(ip netns exec "$ns" env LIBXDP_BPFFS="$fs" "$tool" "$@" 2>&1)
+	rc=$?
+}
+
+ok() { echo "ok   $1"; passed=$((passed + 1)); }
+bad() { echo "FAIL $1: $2"; printf '     %s\n' "$out" | head -5; failed=$((failed + 1)); }
+
+# expect NAME RC PATTERN CMD...: exit code RC and output matching PATTERN.
+expect() {
+	local name=$1 want_rc=$2 pattern=$3
+	shift 3
+	run "$@"
+	if [ "$rc" -ne "$want_rc" ]; then
+		bad "$name" "exit $rc, want $want_rc"
+	elif ! grep -qE -- "$pattern" <<<"$out"; then
+		bad "$name" "output does not match /$pattern/"
+	else
+		ok "$name"
+	fi
+}
+
+# nothing_left NAME IFACE [nopins]: no XDP program, no TC filter, no pins (unless nopins).
+nothing_left() {
+	local name=$1 ifc=$2 what=""
+	ip -n "$ns" link show "$ifc" 2>/dev/null | grep -q "prog/xdp" && what="$what xdp"
+	[ -n "$(ip netns exec "$ns" tc filter show dev "$ifc" ingress 2>/dev/null)" ] && what="$what tc-filter"
+	[ "${3:-}" != nopins ] && [ -e "$fs/xdp-syncookie/$ifc" ] && what="$what pins"
+	if [ -z "$what" ]; then ok "$name"; else out=""; bad "$name" "left behind:$what"; fi
+}
+
+expect "help lists the commands" 0 "attach.*detach|detach" help
+expect "no command is a usage error" 2 "Usage" 
+expect "unknown command" 2 "unknown command 'frobnicate'" frobnicate
+expect "attach --help answers" 0 "--ports LIST" attach --help
+expect "stats --help answers" 0 "--json" stats --help
+expect "attach without an interface" 2 "name at least one interface" attach
+
+for bad_ports in "80,0,443" "65536" "80x" "80,,443" "80,80" "443-80" "1-2000" ""; do
+	expect "--ports '$bad_ports' refused" 2 "--ports" attach v0 --ports "$bad_ports"
+done
+expect "--ports error names the value" 2 "'80x'" attach v0 --ports 80x
+expect "--mss4 0 refused" 2 "--mss4: 0 is out of range" attach v0 --mss4 0
+expect "--mss4 70000 refused" 2 "--mss4: 70000 is out of range" attach v0 --mss4 70000
+expect "--mss6 1219 refused" 2 "--mss6" attach v0 --mss6 1219
+expect "--wscale 15 refused" 2 "--wscale: 15 is out of range" attach v0 --wscale 15
+expect "--ttl 0 refused" 2 "--ttl" attach v0 --ttl 0
+expect "--mode bogus refused" 2 "--mode" attach v0 -m bogus
+nothing_left "refused values changed nothing" v0
+
+expect "unknown interface" 1 "attach nosuch0: interface not found" attach nosuch0
+nothing_left "unknown interface left nothing" v0
+expect "native mode on a driver without it: no silent fallback" 1 "no native XDP support.*-m skb" attach d0
+nothing_left "failed native attach left nothing" d0
+expect "generic mode on the same driver works" 0 "d0: attached \(skb" attach d0 -m skb
+expect "detach generic" 0 "d0: detached" detach d0
+nothing_left "detach left nothing on d0" d0
+
+expect "attach v0" 0 "v0: attached" attach v0 --ports 80,443
+expect "status shows v0" 0 "ports: +80,443" status v0
+expect "attach twice refused" 1 "already attached" attach v0
+expect "still attached after the refused second attach" 0 "v0: attached" status v0
+run stats v0 --json
+if /usr/bin/python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert "syn_cookie_sent" in d["interfaces"]["v0"]' "$out"; then
+	ok "stats --json parses and names the counters"
+else
+	bad "stats --json parses and names the counters" "not the documented JSON"
+fi
+expect "a two-interface attach that fails halfway undoes itself" 1 "interface not found" attach d0 nosuch0 -m skb
+nothing_left "the half-done attach left nothing on d0" d0
+expect "detach v0" 0 "v0: detached" detach v0
+nothing_left "detach left nothing on v0" v0
+[ ! -e "$fs/xdp-syncookie" ] && ok "last detach removed the key and pin root" || { out=""; bad "last detach removed the key and pin root" "$fs/xdp-syncookie remains"; }
+expect "detach when not attached" 1 "not attached" detach v0
+expect "status when not attached" 1 "not attached" status v0
+
+# The key survives while another interface stays attached.
+run attach v0 -m skb
+run attach d0 -m skb
+key1=$(ip netns exec "$ns" bpftool map dump pinned "$fs/xdp-syncookie/xsc_keys" 2>/dev/null | md5sum)
+run detach v0
+run attach v0 -m skb
+key2=$(ip netns exec "$ns" bpftool map dump pinned "$fs/xdp-syncookie/xsc_keys" 2>/dev/null | md5sum)
+if [ "$key1" = "$key2" ]; then ok "re-attach keeps the shared cookie key"; else out=""; bad "re-attach keeps the shared cookie key" "key changed"; fi
+run detach v0 d0
+
+# An interface removed while attached: status says so, detach cleans up.
+ip -n "$ns" link add v2 type veth peer name v3
+ip -n "$ns" link set v2 up
+ip -n "$ns" link set v3 up
+run attach v2
+ip -n "$ns" link del v2
+expect "status of a removed interface" 1 "INTERFACE GONE|not attached" status v2
+expect "detach of a removed interface removes its pins" 0 "v2: detached" detach v2
+[ ! -e "$fs/xdp-syncookie/v2" ] && ok "no pins left for the removed interface" || { out=""; bad "no pins left for the removed interface" "pins remain"; }
+
+# Pins from another layout are refused, not half-loaded.
+mkdir -p "$fs/xdp-syncookie/v0"
+ip netns exec "$ns" bpftool map create "$fs/xdp-syncookie/v0/xsc_info" type array key 4 value 8 entries 1 name xsc_info
+expect "pins of another layout are refused" 1 "another version" attach v0
+nothing_left "...and nothing was attached" v0 nopins
+expect "detach clears foreign pins" 0 "detached" detach v0
+[ ! -e "$fs/xdp-syncookie" ] && ok "foreign pins removed" || { out=""; bad "foreign pins removed" "still there"; }
+
+# No BPF filesystem where we are told to pin.
+out=$(ip netns exec "$ns" env LIBXDP_BPFFS=/tmp "$tool" attach v0 2>&1); rc=$?
+if [ "$rc" -eq 1 ] && grep -q "no BPF filesystem at /tmp" <<<"$out"; then ok "no bpffs: clear error"; else bad "no bpffs: clear error" "exit $rc"; fi
+nothing_left "no bpffs: nothing attached" v0
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
