@@ -82,12 +82,11 @@ static __always_inline __u32 cookie_data_bits(const struct cookie_data *d)
  * slot, the low 12 cookie bits and the family. The byte layout is in docs/design.md;
  * the unit tests rebuild it with an independent SipHash.
  *
- * A global (noinline) function so the verifier checks it once instead of on every
- * path through the parser: inlined, the program exceeded the 1M instruction budget
- * (clang 19, Linux 6.18). The call costs a few nanoseconds.
+ * Inlined into handle_syn() and handle_ack(), which are global functions: the
+ * verifier walks it once per caller, not once per parser path.
  */
-__noinline __u64 cookie_hash(const struct xsc_key *key, const struct cookie_flow *f, __u32 slot,
-			     __u32 low_bits)
+static __always_inline __u64 cookie_hash(const struct xsc_key *key, const struct cookie_flow *f,
+					 __u32 slot, __u32 low_bits)
 {
 	__u64 m[SIP_MAX_WORDS];
 	__u64 ports_isn, tail;

@@ -30,9 +30,22 @@ static __always_inline __u64 csum_pseudo(__u8 family, const __be32 *saddr, const
 	return sum;
 }
 
-/* Header-sized ranges (IPv4 header with options, TCP header with options): at most
- * 15 words, a loop the verifier bounds by itself. len must be a multiple of 4.
- * Returns false if the range leaves the packet. */
+/* Sum of n 32-bit words the caller has already bounds-checked; with a constant n
+ * (the common header sizes) it unrolls into n loads and adds. */
+static __always_inline __u64 csum_words(const void *start, const int n)
+{
+	const __u32 *w = start;
+	__u64 sum = 0;
+
+#pragma unroll
+	for (int i = 0; i < n; i++)
+		sum += w[i];
+	return sum;
+}
+
+/* Header-sized ranges of any length (IPv4 header with options, TCP header with
+ * options): at most 15 words, a loop the verifier bounds by itself. len must be a
+ * multiple of 4. Returns false if the range leaves the packet. */
 #define CSUM_MAX_HDR_WORDS 15
 static __always_inline bool csum_add_hdr(__u64 *sum, const void *start, __u32 len, const void *data_end)
 {

@@ -115,9 +115,7 @@ __noinline int synack_write(struct xdp_md *ctx, const struct pkt *p, const struc
 		iph->check = 0;
 		iph->saddr = p->daddr[0];
 		iph->daddr = p->saddr[0];
-		sum = 0;
-		csum_add_hdr(&sum, iph, IPV4_HLEN, data_end);
-		iph->check = csum_fold(sum);
+		iph->check = csum_fold(csum_words(iph, IPV4_HLEN / 4));
 		th = (void *)(iph + 1);
 	} else {
 		struct ipv6hdr *ip6 = data + l2_len;
@@ -145,8 +143,7 @@ __noinline int synack_write(struct xdp_md *ctx, const struct pkt *p, const struc
 	th->check = 0;
 	th->urg_ptr = 0;
 
-	sum = csum_pseudo(p->family, p->daddr, p->saddr, tcp_len);
-	csum_add_hdr(&sum, th, TCP_HLEN, data_end);
+	sum = csum_pseudo(p->family, p->daddr, p->saddr, tcp_len) + csum_words(th, TCP_HLEN / 4);
 #pragma unroll
 	for (int i = 0; i < SYNACK_MAX_OPT_WORDS; i++) {
 		__u32 *w = (__u32 *)(th + 1) + i;

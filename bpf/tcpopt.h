@@ -97,6 +97,14 @@ static __always_inline void tcpopt_walk(struct xdp_md *ctx, const struct pkt *p,
  * Read at fixed offsets when the first bytes of each option match it.
  */
 #define LINUX_SYN_OPTLEN 20
+#define LINUX_SYN_HLEN (TCP_HLEN + LINUX_SYN_OPTLEN)
+/* The kind/length bytes of that layout, compared a 16- or 32-bit word at a time. */
+#define LINUX_SYN_W0 bpf_htons(TCPOPT_MSS << 8 | TCPOLEN_MSS)
+#define LINUX_SYN_W1 bpf_htonl(TCPOPT_SACK_PERM << 24 | TCPOLEN_SACK_PERM << 16 | \
+			       TCPOPT_TIMESTAMP << 8 | TCPOLEN_TIMESTAMP)
+#define LINUX_SYN_W4 bpf_htonl(TCPOPT_NOP << 24 | TCPOPT_WINDOW << 16 | TCPOLEN_WINDOW << 8)
+#define LINUX_SYN_W4_MASK bpf_htonl(0xffffff00)	/* the last byte is the shift */
+
 static __always_inline bool tcpopt_linux_syn(struct xdp_md *ctx, const struct pkt *p,
 					     struct tcp_opts *o)
 {
@@ -104,15 +112,13 @@ static __always_inline bool tcpopt_linux_syn(struct xdp_md *ctx, const struct pk
 	__u8 *opt;
 	__u8 ws;
 
-	if (!th || p->tcp_hlen != TCP_HLEN + LINUX_SYN_OPTLEN)
+	if (!th || p->tcp_hlen != LINUX_SYN_HLEN)
 		return false;
 	opt = (__u8 *)(th + 1);
 	if (opt + LINUX_SYN_OPTLEN > (__u8 *)xdp_data_end(ctx))
 		return false;
-	if (opt[0] != TCPOPT_MSS || opt[1] != TCPOLEN_MSS || opt[4] != TCPOPT_SACK_PERM ||
-	    opt[5] != TCPOLEN_SACK_PERM || opt[6] != TCPOPT_TIMESTAMP ||
-	    opt[7] != TCPOLEN_TIMESTAMP || opt[16] != TCPOPT_NOP || opt[17] != TCPOPT_WINDOW ||
-	    opt[18] != TCPOLEN_WINDOW)
+	if (*(__u16 *)opt != LINUX_SYN_W0 || *(__u32 *)(opt + 4) != LINUX_SYN_W1 ||
+	    (*(__u32 *)(opt + 16) & LINUX_SYN_W4_MASK) != LINUX_SYN_W4)
 		return false;
 	o->mss = (opt[2] << 8) | opt[3];
 	o->sack_ok = 1;

@@ -52,14 +52,23 @@ __noinline int syn_checksums(struct xdp_md *ctx, const struct pkt *p)
 		void *iph = data + (p->l2_len & L2_OFF_MASK);
 		__u32 ihl_len = p->l4_off - p->l2_len;
 
-		if (!csum_add_hdr(&sum, iph, ihl_len, data_end) || csum_fold(sum))
+		/* Unrolled for the usual 20-byte header, looped for IP options. */
+		if (ihl_len == IPV4_HLEN && iph + IPV4_HLEN <= data_end)
+			sum = csum_words(iph, IPV4_HLEN / 4);
+		else if (!csum_add_hdr(&sum, iph, ihl_len, data_end))
+			return XSC_STAT_DROP_BAD_IP_CSUM;
+		if (csum_fold(sum))
 			return XSC_STAT_DROP_BAD_IP_CSUM;
 	}
 	th = pkt_tcp(ctx, p);
 	if (!th)
 		return XSC_STAT_DROP_BAD_TCP_CSUM;
 	sum = csum_pseudo(p->family, p->saddr, p->daddr, p->seg_len);
-	if (p->seg_len == p->tcp_hlen)	/* the usual SYN: header and options only */
+	/* The usual SYN is header and options only, and Linux's is 40 bytes: unrolled. */
+	if (p->seg_len == LINUX_SYN_HLEN && (void *)th + LINUX_SYN_HLEN <= data_end) {
+		sum += csum_words(th, LINUX_SYN_HLEN / 4);
+		in_packet = true;
+	} else if (p->seg_len == p->tcp_hlen)
 		in_packet = csum_add_hdr(&sum, th, p->tcp_hlen, data_end);
 	else
 		in_packet = csum_add_range(ctx, &sum, p->l4_off, p->seg_len);
