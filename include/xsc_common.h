@@ -44,7 +44,7 @@
 	X(DROP_OPT_MALFORMED, "tcp_opt_malformed", "SYN whose TCP options are malformed")       \
 	X(DROP_BAD_IP_CSUM, "ip4_bad_csum", "SYN with a bad IPv4 header checksum")              \
 	X(DROP_BAD_TCP_CSUM, "tcp_bad_csum", "SYN with a bad TCP checksum")                     \
-	X(DROP_BAD_SOURCE, "bad_source", "SYN from a multicast/broadcast/zero/loopback source") \
+	X(DROP_BAD_SOURCE, "bad_source", "SYN from/to a multicast, broadcast, zero or loopback address") \
 	X(DROP_SYN_FIN, "syn_fin", "SYN together with FIN")                                     \
 	X(DROP_SYN_RST, "syn_rst", "SYN together with RST")                                     \
 	X(DROP_SYNACK_UNSOLICITED, "synack_unsolicited", "SYN-ACK no local socket asked for")   \
