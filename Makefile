@@ -102,10 +102,7 @@ test-integration: all
 # Every suite runs even when an earlier one fails; the target fails if any did.
 check: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)rc=0; \
-	for suite in ./$(BUILD)/test_unit ./tests/cli/test_cli.sh ./tests/integration/run.sh; do \
-		echo "== $$suite"; $$suite || rc=1; \
-	done; exit $$rc
+	$(Q)./tests/run_all.sh
 
 bench-micro: $(BUILD)/bench_micro
 	$(Q)./$(BUILD)/bench_micro

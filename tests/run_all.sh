@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every test suite (even after a failure) and ends with their summed "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+suites=(./build/test_unit ./tests/cli/test_cli.sh ./tests/integration/run.sh)
+total_passed=0
+total_failed=0
+rc=0
+
+for suite in "${suites[@]}"; do
+	echo "== $suite"
+	log=$(mktemp)
+	"$suite" 2>&1 | tee "$log"
+	status=${PIPESTATUS[0]}
+	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	rm -f "$log"
+	if [ -z "$summary" ]; then
+		echo "$suite: no summary line (exit $status); counted as one failure"
+		total_failed=$((total_failed + 1))
+		rc=1
+		continue
+	fi
+	total_passed=$((total_passed + $(awk '{print $1}' <<<"$summary")))
+	total_failed=$((total_failed + $(awk '{print $3}' <<<"$summary")))
+	[ "$status" -eq 0 ] || rc=1
+done
+
+echo "== all suites"
+echo "$total_passed passed, $total_failed failed"
+exit $rc
