@@ -36,7 +36,7 @@ BENCH_SRCS := tests/bench/micro.c tests/unit/pkt.c user/reasons.c
 .SECONDARY:
 .PHONY: all deps check test-unit test-cli test-integration bench-micro demo clean
 
-LAB := $(BUILD)/xdp_pass.bpf.o $(BUILD)/synflood
+LAB := $(BUILD)/xdp_pass.bpf.o $(BUILD)/synflood $(BUILD)/flood
 
 all: xdp-syncookie $(BUILD)/test_unit $(BUILD)/bench_micro $(LAB)
 
@@ -55,9 +55,9 @@ $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HEADERS) $(BUILD)/vmlinux.h | $(BUILD)
 	$(Q)$(BPFTOOL) gen object $@ $(BUILD)/$*.tmp.o
 	$(Q)rm -f $(BUILD)/$*.tmp.o
 
-$(BUILD)/%.bench.bpf.o: tests/bench/%.bpf.c $(BUILD)/vmlinux.h | $(BUILD)
+$(BUILD)/%.bench.bpf.o: tests/bench/%.bpf.c $(BPF_HEADERS) $(BUILD)/vmlinux.h | $(BUILD)
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) -Ibpf -c $< -o $@
 
 $(BUILD)/xdp_pass.bpf.o: tests/lab/xdp_pass.bpf.c $(BUILD)/vmlinux.h | $(BUILD)
 	$(call msg,BPF,$@)
@@ -86,6 +86,10 @@ $(BUILD)/test_unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h) user/reasons.c $(BUI
 $(BUILD)/bench_micro: $(BENCH_SRCS) tests/unit/pkt.h $(BUILD)/xdp_syncookie.skel.h $(BUILD)/baselines.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $(BENCH_SRCS) -o $@ $(LDLIBS)
+
+$(BUILD)/flood: tests/bench/flood.c tests/unit/pkt.c tests/unit/pkt.h $(BUILD)/flood.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit tests/bench/flood.c tests/unit/pkt.c -o $@ $(LDLIBS)
 
 deps:
 	$(Q)./tests/deps.sh $(DEB_PACKAGES)
