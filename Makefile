@@ -23,7 +23,7 @@ endif
 # Debian packages for building, testing and benchmarking (see docs/design.md).
 DEB_PACKAGES := clang-19 llvm-19 bpftool libbpf-dev libxdp-dev xdp-tools libelf-dev zlib1g-dev \
 	libjson-c-dev pkg-config make gcc iproute2 ethtool tcpdump hping3 python3 python3-scapy \
-	python3-pytest iperf3 nginx curl socat nftables netsniff-ng gnuplot-nox procps
+	python3-pytest iperf3 nginx curl socat nftables netsniff-ng gnuplot-nox procps wrk util-linux
 
 BPF_HEADERS := $(wildcard bpf/*.h) include/xsc_common.h
 USER_SRCS := $(wildcard user/*.c)
@@ -34,9 +34,10 @@ BENCH_SRCS := tests/bench/micro.c tests/unit/pkt.c user/reasons.c
 .DELETE_ON_ERROR:
 # Keep the BPF objects the skeletons are generated from (they are loaded by tools too).
 .SECONDARY:
-.PHONY: all deps check test-unit test-cli test-integration bench-micro demo clean
+.PHONY: all deps check test-unit test-cli test-integration bench-micro bench demo clean
 
-LAB := $(BUILD)/xdp_pass.bpf.o $(BUILD)/synflood $(BUILD)/flood
+LAB := $(BUILD)/xdp_pass.bpf.o $(BUILD)/synflood $(BUILD)/flood $(BUILD)/sink.bench.bpf.o \
+	$(BUILD)/baselines.bench.bpf.o
 
 all: xdp-syncookie $(BUILD)/test_unit $(BUILD)/bench_micro $(LAB)
 
@@ -110,6 +111,19 @@ check: deps
 
 bench-micro: $(BUILD)/bench_micro
 	$(Q)./$(BUILD)/bench_micro
+
+# Side-by-side benchmark and report in $(BENCH_OUT); QUICK=1 for a short run.
+BENCH_OUT := $(BUILD)/bench
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)mkdir -p $(BENCH_OUT)
+	$(Q)./$(BUILD)/bench_micro $(if $(filter 1,$(QUICK)),100000,) > $(BENCH_OUT)/micro.txt
+	$(Q)QUICK=$(QUICK) ./tests/bench/macro.sh $(BENCH_OUT)/macro.jsonl
+	$(Q)QUICK=$(QUICK) ./tests/bench/overhead.sh $(BENCH_OUT)/overhead.jsonl
+	$(Q)/usr/bin/python3 tests/bench/report.py --macro $(BENCH_OUT)/macro.jsonl \
+		--overhead $(BENCH_OUT)/overhead.jsonl --micro $(BENCH_OUT)/micro.txt \
+		--outdir $(BENCH_OUT) $(if $(filter 1,$(QUICK)),--quick,)
+	@echo "report: $(BENCH_OUT)/report.md"
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -6,7 +6,10 @@
  * gives each a random source address, port and ISN and returns XDP_TX, which sends it
  * out of IFACE. Bounded by a packet count and seconds; only benchmarking-range addresses.
  *
- *   flood IFACE DST-MAC DST-IP PORT COUNT SECONDS [SRC-PREFIX]
+ *   flood IFACE DST-MAC DST-IP PORT COUNT SECONDS [PPS [SRC-PREFIX]]
+ *
+ * PPS 0 (the default) sends as fast as the kernel builds frames; otherwise chunks are
+ * paced so the average rate over the run is PPS.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -24,8 +27,9 @@
 #include "pkt.h"
 #include "flood.skel.h"
 
-/* Frames per BPF_PROG_TEST_RUN call: small enough to check the clock often. */
-#define CHUNK 65536
+/* Frames per BPF_PROG_TEST_RUN call: small enough to check the clock often and to
+ * keep a paced flood's bursts short. */
+#define CHUNK 4096
 #define BATCH 256		/* frames the kernel builds and sends per batch */
 #define MAX_SECONDS 600
 
@@ -71,7 +75,7 @@ int main(int argc, char **argv)
 	uint8_t dst[16] = {}, src[16] = {}, frame[PKT_MAX], mac[6];
 	int family, src_family, src_len = 0, ifindex, err;
 	unsigned long long count, sent = 0;
-	double seconds, start, elapsed;
+	double seconds, start, elapsed, pps;
 	struct pkt_spec s;
 	struct ifreq ifr = {};
 	struct flood *skel;
@@ -79,7 +83,7 @@ int main(int argc, char **argv)
 	int sock;
 
 	if (argc < 7) {
-		fprintf(stderr, "usage: flood IFACE DST-MAC DST-IP PORT COUNT SECONDS [SRC-PREFIX]\n");
+		fprintf(stderr, "usage: flood IFACE DST-MAC DST-IP PORT COUNT SECONDS [PPS [SRC-PREFIX]]\n");
 		return 2;
 	}
 	ifindex = if_nametoindex(argv[1]);
@@ -94,7 +98,8 @@ int main(int argc, char **argv)
 			MAX_SECONDS);
 		return 2;
 	}
-	if (parse_prefix(argc > 7 ? argv[7] : family == 4 ? "198.19.0.0/16" : "2001:2:0:ff::/64",
+	pps = argc > 7 ? atof(argv[7]) : 0;
+	if (parse_prefix(argc > 8 ? argv[8] : family == 4 ? "198.19.0.0/16" : "2001:2:0:ff::/64",
 			 &src_family, src, &src_len) || src_family != family ||
 	    !in_bench_range(family, src, src_len) ||
 	    !in_bench_range(family, dst, family == 4 ? 32 : 128)) {
@@ -149,6 +154,13 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		sent += n;
+		/* Paced: sleep until this many frames are due. */
+		if (pps > 0) {
+			double due = start + sent / pps, t = now();
+
+			if (due > t && due - start < seconds)
+				usleep((useconds_t)((due - t) * 1e6));
+		}
 	}
 	elapsed = now() - start;
 	printf("flood: %llu SYNs handed to %s in %.2f s: %.0f pps\n", sent, argv[1], elapsed,

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Established-flow overhead: iperf3 throughput and wrk request latency with no program,
+# with xdp-syncookie attached but not protecting the port, and protecting it. JSON lines.
+#
+# Usage: tests/bench/overhead.sh OUTFILE   (QUICK=1 for a short run; root; `make` first)
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/lab/lab.sh
+. "$HERE/../lab/lab.sh"
+OUT=${1:?usage: overhead.sh OUTFILE}
+QUICK=${QUICK:-0}
+IPERF_PORT=5201
+HTTP_PORT=80
+if [ "$QUICK" = 1 ]; then
+	RUNS=1
+	SECS=2
+else
+	RUNS=3
+	SECS=5
+fi
+
+WORK=$(mktemp -d)
+cleanup()
+{
+	lab_down
+	rm -rf -- "$WORK"
+}
+trap cleanup EXIT
+LAB_QUIET=1 lab_up "ovh$$" >/dev/null
+
+# nginx serving a small page from a private prefix inside the server namespace.
+mkdir -p "$WORK/nginx"
+cat >"$WORK/nginx/nginx.conf" <<EOF
+daemon off;
+worker_processes 1;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log;
+events { worker_connections 256; }
+http {
+	access_log off;
+	client_body_temp_path $WORK/nginx;
+	proxy_temp_path $WORK/nginx;
+	fastcgi_temp_path $WORK/nginx;
+	uwsgi_temp_path $WORK/nginx;
+	scgi_temp_path $WORK/nginx;
+	server {
+		listen $LAB_SRV4:$HTTP_PORT;
+		location / { return 200 "xdp-syncookie overhead test\n"; }
+	}
+}
+EOF
+lab_bg srv "$WORK/nginx/run" nginx -c "$WORK/nginx/nginx.conf"
+lab_bg srv "$WORK/iperf" iperf3 -s -B "$LAB_SRV4" -p "$IPERF_PORT"
+lab_wait_listen "$LAB_SRV" "$HTTP_PORT"
+lab_wait_listen "$LAB_SRV" "$IPERF_PORT"
+
+: >"$OUT"
+for config in none attached-idle engaged; do
+	case "$config" in
+	attached-idle) lab_xsc attach "$LAB_SRV_IF_CLI" --ports 9 >/dev/null ;;
+	engaged) lab_xsc attach "$LAB_SRV_IF_CLI" --ports "$IPERF_PORT,$HTTP_PORT" >/dev/null ;;
+	esac
+	for ((run = 1; run <= RUNS; run++)); do
+		iperf=$(lab_cli iperf3 -c "$LAB_SRV4" -p "$IPERF_PORT" -t "$SECS" -J)
+		wrk=$(lab_cli wrk -t1 -c8 -d"${SECS}s" --latency "http://$LAB_SRV4:$HTTP_PORT/")
+		"$LAB_PY" - "$config" "$run" "$iperf" "$wrk" <<-'EOF' >>"$OUT"
+		import json, re, sys
+		config, run, iperf, wrk = sys.argv[1:]
+		bps = json.loads(iperf)["end"]["sum_received"]["bits_per_second"]
+		def ms(label):
+		    m = re.search(r"^\s*%s%%\s+([\d.]+)(us|ms|s)\s*$" % label, wrk, re.M)
+		    if not m:
+		        return None
+		    return float(m.group(1)) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[m.group(2)]
+		rps = float(re.search(r"Requests/sec:\s+([\d.]+)", wrk).group(1))
+		print(json.dumps({"config": config, "run": int(run), "iperf_gbps": bps / 1e9,
+		                  "wrk_rps": rps, "wrk_p50_ms": ms("50"), "wrk_p99_ms": ms("99")}))
+		EOF
+		tail -n 1 "$OUT" >&2
+	done
+	[ "$config" = none ] || lab_xsc detach "$LAB_SRV_IF_CLI" >/dev/null
+done
