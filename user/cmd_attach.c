@@ -8,6 +8,36 @@
 #include "cmd.h"
 #include "log.h"
 
+/*
+ * The window scale Linux itself offers in this namespace (tcp_select_initial_window()):
+ * just enough to cover the largest receive buffer it allows, so connections made by
+ * cookie scale their window exactly like the kernel's own.
+ */
+static unsigned int kernel_wscale(void)
+{
+	unsigned long rmem[3] = { 0 }, rmem_max = 0, space;
+	unsigned int ws = 0;
+	FILE *f = fopen("/proc/sys/net/ipv4/tcp_rmem", "r");
+
+	if (f) {
+		if (fscanf(f, "%lu %lu %lu", &rmem[0], &rmem[1], &rmem[2]) != 3)
+			rmem[2] = 0;
+		fclose(f);
+	}
+	f = fopen("/proc/sys/net/core/rmem_max", "r");
+	if (f) {
+		if (fscanf(f, "%lu", &rmem_max) != 1)
+			rmem_max = 0;
+		fclose(f);
+	}
+	space = rmem[2] > rmem_max ? rmem[2] : rmem_max;
+	if (!space)
+		return XSC_DEFAULT_WSCALE;
+	while (ws < XSC_MAX_WSCALE && (space >> (ws + 16)))	/* ilog2(space) - 15 */
+		ws++;
+	return ws;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -23,13 +53,13 @@ static void usage(FILE *f)
 		"                    (default: every port; SYNs to closed ports get a SYN-ACK too)\n"
 		"      --mss4 N      MSS we advertise over IPv4, 536-9000 (default %d)\n"
 		"      --mss6 N      MSS we advertise over IPv6, 1220-9000 (default %d)\n"
-		"      --wscale N    our window scale, 0-14 (default %d)\n"
+		"      --wscale N    our window scale, 0-14 (default: what Linux offers here, %u)\n"
 		"      --ttl N       TTL / hop limit of SYN-ACKs, 1-255 (default %d)\n"
 		"  -v, --verbose     show library and verifier messages (-vv: all of them)\n"
 		"  -h, --help        show this help\n"
 		"\n"
 		"Exit status: 0 attached, 1 failed (nothing left attached), 2 usage error.\n",
-		XSC_DEFAULT_MSS4, XSC_DEFAULT_MSS6, XSC_DEFAULT_WSCALE, XSC_DEFAULT_TTL);
+		XSC_DEFAULT_MSS4, XSC_DEFAULT_MSS6, kernel_wscale(), XSC_DEFAULT_TTL);
 }
 
 static struct attach_opts opts;
@@ -52,7 +82,7 @@ int cmd_attach(int argc, char **argv)
 	opts = (struct attach_opts){
 		.mode = XDP_MODE_NATIVE,
 		.settings = { .mss4 = XSC_DEFAULT_MSS4, .mss6 = XSC_DEFAULT_MSS6,
-			      .window = XSC_DEFAULT_WINDOW, .wscale = XSC_DEFAULT_WSCALE,
+			      .window = XSC_DEFAULT_WINDOW, .wscale = kernel_wscale(),
 			      .ttl = XSC_DEFAULT_TTL, .flags = XSC_DEFAULT_FLAGS },
 	};
 	while ((c = getopt_long(argc, argv, "m:p:vh", longopts, NULL)) != -1) {

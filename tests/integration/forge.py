@@ -1,0 +1,102 @@
+#!/usr/bin/python3
+"""Forged TCP segments from the attacker namespace (scapy): random ACKs and bent cookies."""
+import argparse
+import ipaddress
+import json
+import logging
+import random
+import sys
+
+logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
+from scapy.all import IP, TCP, Ether, IPv6, conf, sendp, srp1  # noqa: E402
+
+# The only ranges this script may write into a packet (see tests/lab/lab.sh).
+LAB_NETS = [ipaddress.ip_network("198.18.0.0/15"), ipaddress.ip_network("2001:2::/48")]
+SPOOF4 = ipaddress.ip_network("198.19.0.0/16")
+SPOOF6 = ipaddress.ip_network("2001:2:0:ff::/64")
+
+
+def in_lab(addr):
+    a = ipaddress.ip_address(addr)
+    return any(a.version == n.version and a in n for n in LAB_NETS)
+
+
+def l3(src, dst):
+    return IPv6(src=src, dst=dst) if ":" in dst else IP(src=src, dst=dst)
+
+
+def random_spoofed(dst):
+    net = SPOOF6 if ":" in dst else SPOOF4
+    return str(net[random.randrange(1, net.num_addresses - 1)])
+
+
+def cmd_acks(a):
+    """COUNT ACKs with random sequence and acknowledgement numbers, no SYN before them:
+    half from random spoofed sources, half from the attacker's own address."""
+    frames = []
+    for i in range(a.count):
+        src = a.own if i % 2 else random_spoofed(a.dst)
+        seg = TCP(sport=random.randrange(1024, 65536), dport=a.port, flags="A",
+                  seq=random.getrandbits(32), ack=random.getrandbits(32), window=502)
+        frames.append(Ether(dst=a.dst_mac) / l3(src, a.dst) / seg)
+    sendp(frames, iface=a.iface, verbose=False)
+    print(json.dumps({"sent": len(frames)}))
+    return 0
+
+
+def cmd_tuple(a):
+    """Gets a real cookie with a SYN from the attacker's own address, then sends ACKs
+    that each bend one input of it: they must all fail. --control finally sends the
+    correct ACK, which must produce a socket."""
+    sport = random.randrange(20000, 60000)
+    isn = random.getrandbits(32)
+    base = Ether(dst=a.dst_mac) / l3(a.own, a.dst)
+    syn = base / TCP(sport=sport, dport=a.port, flags="S", seq=isn, options=[("MSS", 1460)])
+    synack = srp1(syn, iface=a.iface, timeout=3, verbose=False,
+                  filter="tcp and src port %d and dst port %d" % (a.port, sport))
+    if synack is None or synack[TCP].flags != "SA":
+        print(json.dumps({"synack": False}))
+        return 1
+    cookie = synack[TCP].seq
+    if synack[TCP].ack != (isn + 1) & 0xFFFFFFFF:
+        print(json.dumps({"synack": True, "error": "SYN-ACK does not ack ISN+1"}))
+        return 1
+    good = dict(sport=sport, dport=a.port, flags="A", seq=(isn + 1) & 0xFFFFFFFF,
+                ack=(cookie + 1) & 0xFFFFFFFF, window=502)
+    bent = {
+        "other_sport": dict(good, sport=sport + 1),
+        "other_isn": dict(good, seq=(isn + 2) & 0xFFFFFFFF),
+        "cookie_plus_1": dict(good, ack=(cookie + 2) & 0xFFFFFFFF),
+        "cookie_hash_flip": dict(good, ack=((cookie ^ 0x80000000) + 1) & 0xFFFFFFFF),
+        "cookie_mss_bits": dict(good, ack=((cookie ^ 0x1C0) + 1) & 0xFFFFFFFF),
+    }
+    sendp([base / TCP(**seg) for seg in bent.values()], iface=a.iface, verbose=False)
+    if a.control:
+        sendp(base / TCP(**good), iface=a.iface, verbose=False)
+    print(json.dumps({"synack": True, "forged": len(bent), "control": a.control,
+                      "sport": sport, "cases": list(bent)}))
+    return 0
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--iface", required=True)
+    p.add_argument("--dst-mac", required=True)
+    p.add_argument("--dst", required=True)
+    p.add_argument("--own", required=True, help="the attacker's own address")
+    p.add_argument("--port", type=int, required=True)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("acks")
+    s.add_argument("--count", type=int, default=100)
+    t = sub.add_parser("tuple")
+    t.add_argument("--control", action="store_true")
+    a = p.parse_args()
+    for addr in (a.dst, a.own):
+        if not in_lab(addr):
+            sys.exit("forge: %s is outside the lab ranges" % addr)
+    conf.verb = 0
+    return {"acks": cmd_acks, "tuple": cmd_tuple}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
