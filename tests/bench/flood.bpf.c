@@ -13,6 +13,15 @@ const volatile __u32 src4_mask = 0xffff;	/* /16 */
 
 #define EPHEMERAL_BASE 1024
 
+/* Pacing: with interval_ns set, a frame is sent only when the next send time has come
+ * and dropped (back to the page pool, nearly free) otherwise, so the kernel can build
+ * frames flat out while the link sees an even rate instead of bursts. */
+const volatile __u64 interval_ns;
+#define MAX_LAG_NS 100000	/* 100 us of jitter is made up; a longer stall is not */
+const volatile __u64 max_sent = ~0ULL;	/* the packet bound: nothing beyond it leaves */
+__u64 next_tx_ns;
+__u64 sent;		/* frames returned as XDP_TX */
+
 /* The template SYN, written back in full before every frame is randomized: live-frame
  * pages are recycled, and a defender that answered with XDP_TX has rewritten them. */
 #define TEMPLATE_MAX 128
@@ -37,6 +46,17 @@ int xdp_flood(struct xdp_md *ctx)
 	struct tcphdr *th;
 	__u64 sum;
 
+	if (sent >= max_sent)
+		return XDP_DROP;
+	if (interval_ns) {
+		__u64 now = bpf_ktime_get_ns();
+
+		if (now < next_tx_ns)
+			return XDP_DROP;
+		/* After a stall (between two BPF_PROG_TEST_RUN calls) start again from now:
+		 * catching up would send a burst that overflows the receiver's ring. */
+		next_tx_ns = (now - next_tx_ns > MAX_LAG_NS ? now : next_tx_ns) + interval_ns;
+	}
 	if (len == 0 || len > TEMPLATE_MAX || bpf_xdp_store_bytes(ctx, 0, template, len))
 		return XDP_ABORTED;
 	data = xdp_data(ctx);
@@ -70,5 +90,6 @@ int xdp_flood(struct xdp_md *ctx)
 		return XDP_ABORTED;
 	}
 	th->check = csum_fold(sum + csum_words(th, LINUX_SYN_HLEN / 4));
+	sent++;
 	return XDP_TX;
 }
