@@ -47,6 +47,11 @@ static __always_inline void cookie_flow_init(struct cookie_flow *f, const struct
 	f->family = p->family;
 }
 
+static __always_inline bool xsc_key_set(const struct xsc_key *k)
+{
+	return k->k0 | k->k1;
+}
+
 static __always_inline __u32 cookie_slot_now(void)
 {
 	return bpf_ktime_get_coarse_ns() >> XSC_COOKIE_SLOT_NS_SHIFT;
@@ -141,6 +146,8 @@ static __always_inline bool cookie_check(const struct xsc_keyring *kr, const str
 	if (age > XSC_COOKIE_MAX_AGE)
 		return false;
 	if (key_idx != (kr->gen & 1) && kr->gen < 2)
+		return false;
+	if (!xsc_key_set(&kr->key[key_idx]))	/* an all-zero key is known to everyone */
 		return false;
 	hash = cookie_hash(&kr->key[key_idx], f, now_slot - age, low);
 	if (cookie_hash_bits(hash) != cookie >> XSC_COOKIE_HASH_SHIFT)

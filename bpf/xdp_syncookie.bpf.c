@@ -200,8 +200,10 @@ static __always_inline int judge_tcp(struct xdp_md *ctx, const struct pkt *p)
 		return XSC_STAT_DROP_NO_ACK;
 	}
 
+	/* No generation yet, or an empty current key (everyone could make its cookies):
+	 * leave the packet to the kernel and say so. */
 	kr = bpf_map_lookup_elem(&xsc_keys, &zero);
-	if (!kr || !kr->gen)
+	if (!kr || !kr->gen || !xsc_key_set(&kr->key[kr->gen & 1]))
 		return XSC_STAT_PASS_NO_KEY;
 	if (flags & TH_SYN)
 		return handle_syn(ctx, p, kr);

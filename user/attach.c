@@ -105,7 +105,8 @@ static int open_keys(const char *ifname, const struct pin_paths *pp, struct shar
 		pr_err("attach %s: opening %s: %s\n", ifname, pp->keys, strerror(errno));
 		return -errno;
 	}
-	if (getrandom(&kr.key[0], sizeof(kr.key[0]), 0) != sizeof(kr.key[0])) {
+	/* Generation 1: the current key is key[1]; key[0] stays empty until a rotation. */
+	if (getrandom(&kr.key[kr.gen & 1], sizeof(kr.key[0]), 0) != sizeof(kr.key[0])) {
 		pr_err("attach %s: getrandom: %s\n", ifname, strerror(errno));
 		return -EIO;
 	}

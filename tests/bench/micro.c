@@ -4,8 +4,8 @@
  * large repeat, beside an XDP_DROP and an address-swapping XDP_TX baseline measured in
  * the same run. Not a test: it prints a table (`make bench-micro`).
  *
- * Every case runs behind the restore stub of baselines.bpf.c, so each iteration sees
- * the original packet; the stub's own cost is the "XDP_DROP" row, and the right-hand
+ * Every case runs behind the restorer (xdp_restore in baselines.bpf.c), so each iteration sees
+ * the original packet; the restorer's own cost is the "XDP_DROP" row, and the right-hand
  * column subtracts it. Counters prove what ran: a case whose counter did not move by
  * exactly the number of runs is reported invalid.
  */
@@ -54,7 +54,7 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* ns per run of prog_fd on frame, behind the restore stub; -1 on error. */
+/* ns per run of prog_fd on frame, behind the restorer; -1 on error. */
 static double run_once(int prog_fd, const uint8_t *frame, size_t len, uint32_t runs, int want_action)
 {
 	uint8_t out[PKT_MAX + 256];
@@ -193,7 +193,8 @@ static double median(double *v, int n)
 int main(int argc, char **argv)
 {
 	uint32_t runs = argc > 1 ? strtoul(argv[1], NULL, 0) : DEFAULT_RUNS;
-	struct xsc_keyring kr = { .key = { { 0x0123456789abcdefULL, 0xfedcba9876543210ULL } }, .gen = 1 };
+	struct xsc_keyring kr = { .key = { {}, { 0x0123456789abcdefULL, 0xfedcba9876543210ULL } },
+				  .gen = 1 };
 	static struct bench_case cases[8];
 	unsigned long long steal;
 	uint32_t zero = 0;
@@ -236,7 +237,7 @@ int main(int argc, char **argv)
 	steal = steal_ticks() - steal;
 
 	printf("xdp-syncookie micro-benchmark: BPF_PROG_TEST_RUN, %d rounds x %u runs on one CPU.\n"
-	       "Every run goes through a stub that restores the original packet; its cost is in\n"
+	       "Every run goes through a restorer that puts the original packet back; its cost is in\n"
 	       "the XDP_DROP row. \"above drop\" pairs each round with that round's XDP_DROP.\n\n",
 	       ROUNDS, runs);
 	printf("%-28s %10s %12s %12s\n", "case", "median ns", "above drop", "best above");

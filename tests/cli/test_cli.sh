@@ -89,6 +89,18 @@ nothing_left "detach left nothing on d0" d0
 
 expect "attach v0" 0 "v0: attached" attach v0 --ports 80,443
 expect "status shows v0" 0 "ports: +80,443" status v0
+# The current key (key[gen & 1]) must be random, never the empty slot.
+keys=$(ip netns exec "$ns" bpftool map dump pinned "$fs/xdp-syncookie/xsc_keys" -j 2>/dev/null)
+if /usr/bin/python3 -c '
+import json, sys
+v = [int(b, 16) for b in json.loads(sys.argv[1])[0]["value"]]
+gen = int.from_bytes(bytes(v[32:36]), "little")
+cur = v[16 * (gen & 1):16 * (gen & 1) + 16]
+sys.exit(0 if gen == 1 and any(cur) else 1)' "$keys"; then
+	ok "the current cookie key is set (generation 1, non-zero)"
+else
+	out=$keys; bad "the current cookie key is set (generation 1, non-zero)" "empty or wrong slot"
+fi
 expect "attach twice refused" 1 "already attached" attach v0
 expect "still attached after the refused second attach" 0 "v0: attached" status v0
 run stats v0 --json

@@ -44,10 +44,8 @@ def cmd_acks(a):
     return 0
 
 
-def cmd_tuple(a):
-    """Gets a real cookie with a SYN from the attacker's own address, then sends ACKs
-    that each bend one input of it: they must all fail. --control finally sends the
-    correct ACK, which must produce a socket."""
+def syn_exchange(a):
+    """A SYN from the attacker's own address; returns (L2+L3 base, sport, ISN, SYN-ACK or None)."""
     sport = random.randrange(20000, 60000)
     isn = random.getrandbits(32)
     base = Ether(dst=a.dst_mac) / l3(a.own, a.dst)
@@ -55,6 +53,16 @@ def cmd_tuple(a):
     synack = srp1(syn, iface=a.iface, timeout=3, verbose=False,
                   filter="tcp and src port %d and dst port %d" % (a.port, sport))
     if synack is None or synack[TCP].flags != "SA":
+        synack = None
+    return base, sport, isn, synack
+
+
+def cmd_tuple(a):
+    """Gets a real cookie with a SYN from the attacker's own address, then sends ACKs
+    that each bend one input of it: they must all fail. --control finally sends the
+    correct ACK, which must produce a socket."""
+    base, sport, isn, synack = syn_exchange(a)
+    if synack is None:
         print(json.dumps({"synack": False}))
         return 1
     cookie = synack[TCP].seq
@@ -78,6 +86,32 @@ def cmd_tuple(a):
     return 0
 
 
+def cmd_syn(a):
+    """The first half of a handshake: a SYN from the attacker's own address; the cookie
+    SYN-ACK's numbers go to --state, for `ack` to finish the handshake later."""
+    _, sport, isn, synack = syn_exchange(a)
+    if synack is None:
+        print(json.dumps({"synack": False}))
+        return 1
+    state = {"sport": sport, "isn": isn, "cookie": synack[TCP].seq}
+    with open(a.state, "w") as f:
+        json.dump(state, f)
+    print(json.dumps(dict(state, synack=True)))
+    return 0
+
+
+def cmd_ack(a):
+    """The second half: the final ACK for the SYN-ACK recorded in --state."""
+    with open(a.state) as f:
+        st = json.load(f)
+    base = Ether(dst=a.dst_mac) / l3(a.own, a.dst)
+    sendp(base / TCP(sport=st["sport"], dport=a.port, flags="A", seq=(st["isn"] + 1) & 0xFFFFFFFF,
+                     ack=(st["cookie"] + 1) & 0xFFFFFFFF, window=502),
+          iface=a.iface, verbose=False)
+    print(json.dumps({"sent": 1}))
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--iface", required=True)
@@ -90,12 +124,14 @@ def main():
     s.add_argument("--count", type=int, default=100)
     t = sub.add_parser("tuple")
     t.add_argument("--control", action="store_true")
+    for name in ("syn", "ack"):
+        sub.add_parser(name).add_argument("--state", required=True)
     a = p.parse_args()
     for addr in (a.dst, a.own):
         if not in_lab(addr):
             sys.exit("forge: %s is outside the lab ranges" % addr)
     conf.verb = 0
-    return {"acks": cmd_acks, "tuple": cmd_tuple}[a.cmd](a)
+    return {"acks": cmd_acks, "tuple": cmd_tuple, "syn": cmd_syn, "ack": cmd_ack}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/../lab/lab.sh"
 
 TESTS=(handshake_native handshake_skb iperf3 client_options server_syncookies forged_acks
-	preexisting_connection syn_flood cli_errors)
+	preexisting_connection reattach_inflight syn_flood cli_errors)
 TEST_TIMEOUT=${XSC_TEST_TIMEOUT:-150}	# seconds per test; the slowest (syn_flood) needs about 25
 PORT=8080
 TT=("$LAB_PY" "$HERE/tcptool.py")
@@ -405,6 +405,41 @@ t_forged_acks()
 	snap "$WORK/after.json"
 	expect_eq "control: handoff_ok" "$(delta "$WORK/before.json" "$WORK/after.json" handoff_ok)" 1
 	note "control: the unbent cookie ACK was accepted (handoff_ok +1)"
+}
+
+# A handshake whose SYN-ACK went out before a re-attach completes after it, because the
+# key is shared by the interfaces and another one kept it; once the last interface is
+# detached the key is gone, and so is that cookie's validity.
+t_reattach_inflight()
+{
+	start_server hold
+	xsc attach "$LAB_SRV_IF_CLI" "$LAB_SRV_IF_ATK"
+	forge 4 syn --state "$WORK/hs1.json" >"$WORK/syn1.out" ||
+		fail "no cookie SYN-ACK: $(cat "$WORK/syn1.out")"
+	xsc detach "$LAB_SRV_IF_ATK"
+	xsc attach "$LAB_SRV_IF_ATK"
+	snap "$WORK/before.json"
+	forge 4 ack --state "$WORK/hs1.json" >/dev/null
+	lab_wait_file "$WORK/server.json" 5 '"accepted": 1' ||
+		fail "the ACK for a SYN-ACK sent before the re-attach made no connection"
+	snap "$WORK/after.json"
+	expect_eq "handoff_ok after the re-attach" \
+		"$(delta "$WORK/before.json" "$WORK/after.json" handoff_ok "$LAB_SRV_IF_ATK")" 1
+	note "SYN-ACK before detach+attach of $LAB_SRV_IF_ATK ($LAB_SRV_IF_CLI kept the key): handshake completed"
+
+	forge 4 syn --state "$WORK/hs2.json" >"$WORK/syn2.out" ||
+		fail "no cookie SYN-ACK: $(cat "$WORK/syn2.out")"
+	xsc detach "$LAB_SRV_IF_CLI" "$LAB_SRV_IF_ATK"
+	xsc attach "$LAB_SRV_IF_ATK"
+	snap "$WORK/before.json"
+	forge 4 ack --state "$WORK/hs2.json" >/dev/null
+	sleep 0.5
+	snap "$WORK/after.json"
+	note "the old cookie's ACK after a fresh attach: $("${ST[@]}" changed "$WORK/before.json" "$WORK/after.json")"
+	expect_eq "ack_no_socket for a cookie of the retired key" \
+		"$(delta "$WORK/before.json" "$WORK/after.json" ack_no_socket "$LAB_SRV_IF_ATK")" 1
+	expect_eq "connections accepted" "$(accepted)" 1
+	note "after the last interface was detached, the old cookie was refused (new key)"
 }
 
 # A connection opened before attach keeps flowing through attach and detach.

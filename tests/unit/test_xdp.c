@@ -26,9 +26,10 @@ static const char *current;
 static bool case_failed;
 static bool verbose;
 
-/* The key the tests load; the SYN-ACK cookie is recomputed from it independently. */
+/* The key the tests load (generation 1: the current key is key[1]); the SYN-ACK cookie
+ * is recomputed from it independently. */
 static const struct xsc_keyring test_keys = {
-	.key = { { 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL }, { 0 } },
+	.key = { { 0 }, { 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL } },
 	.gen = 1,
 };
 
@@ -847,7 +848,28 @@ static void test_cookie(void)
 	linux_syn(&syn, 4);
 	verdict_case("no key loaded: SYN left to the kernel, counted", &syn, XDP_PASS,
 		     XSC_STAT_PASS_NO_KEY);
+	kr = (struct xsc_keyring){ .gen = 1 };
+	harness_set_keys(&kr);
+	verdict_case("an all-zero current key is no key: SYN left to the kernel", &syn, XDP_PASS,
+		     XSC_STAT_PASS_NO_KEY);
 	harness_set_keys(&test_keys);
+
+	/* The key is what makes the cookie: another key, another cookie for the same SYN. */
+	begin("the cookie changes with the key");
+	{
+		struct xsc_keyring other = test_keys;
+		struct xdp_result r1, r2;
+		struct pkt_view v1, v2;
+
+		other.key[1].k0 ^= 1;
+		if (!run_spec(&syn, &r1) && !harness_set_keys(&other) && !run_spec(&syn, &r2) &&
+		    !pkt_parse(r1.frame, r1.out_len, &v1) && !pkt_parse(r2.frame, r2.out_len, &v2))
+			EXPECT(v1.seq != v2.seq, "same cookie 0x%08x under two keys", v1.seq);
+		else
+			fail("could not run the SYN under two keys");
+		harness_set_keys(&test_keys);
+	}
+	end(false);
 }
 
 /* ---- segments that belong to real local sockets ---- */
