@@ -64,9 +64,9 @@ $(BUILD)/xdp_pass.bpf.o: tests/lab/xdp_pass.bpf.c $(BUILD)/vmlinux.h | $(BUILD)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/synflood: tests/lab/synflood.c | $(BUILD)
+$(BUILD)/synflood: tests/lab/synflood.c tests/unit/pkt.c tests/unit/pkt.h | $(BUILD)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests/unit tests/lab/synflood.c tests/unit/pkt.c -o $@
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,SKEL,$@)

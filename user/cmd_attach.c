@@ -77,7 +77,7 @@ int cmd_attach(int argc, char **argv)
 		{}
 	};
 	unsigned long v;
-	int c, verbose = 0, done;
+	int c, opt_rc, verbose = 0, done;
 
 	opts = (struct attach_opts){
 		.mode = XDP_MODE_NATIVE,
@@ -121,15 +121,9 @@ int cmd_attach(int argc, char **argv)
 				return EXIT_USAGE;
 			opts.settings.ttl = v;
 			break;
-		case 'v':
-			log_set_verbose(++verbose);
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			if ((opt_rc = cmd_common_opt(c, &verbose, usage)) != OPT_CONTINUE)
+				return opt_rc;
 		}
 	}
 	if (optind == argc) {

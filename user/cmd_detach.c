@@ -25,19 +25,13 @@ static void usage(FILE *f)
 int cmd_detach(int argc, char **argv)
 {
 	static const struct option longopts[] = { COMMON_LONG_OPTS, {} };
-	int c, verbose = 0, rc = EXIT_OK;
+	int c, opt_rc, verbose = 0, rc = EXIT_OK;
 
 	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'v':
-			log_set_verbose(++verbose);
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			if ((opt_rc = cmd_common_opt(c, &verbose, usage)) != OPT_CONTINUE)
+				return opt_rc;
 		}
 	}
 	if (optind == argc) {

@@ -10,8 +10,6 @@
 #include "reasons.h"
 #include "stats.h"
 
-#define MAX_IFACES 64
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -58,9 +56,9 @@ int cmd_stats(int argc, char **argv)
 		COMMON_LONG_OPTS,
 		{}
 	};
-	char names[MAX_IFACES][IF_NAMESIZE];
+	char names[CMD_MAX_IFACES][IF_NAMESIZE];
 	bool json = false, all = false;
-	int c, verbose = 0, n, rc = EXIT_OK;
+	int c, opt_rc, verbose = 0, n, rc = EXIT_OK;
 	json_object *root, *ifaces;
 	struct pin_paths pp;
 
@@ -72,32 +70,14 @@ int cmd_stats(int argc, char **argv)
 		case 'a':
 			all = true;
 			break;
-		case 'v':
-			log_set_verbose(++verbose);
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			if ((opt_rc = cmd_common_opt(c, &verbose, usage)) != OPT_CONTINUE)
+				return opt_rc;
 		}
 	}
-	if (argc - optind > 1) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (pin_paths(NULL, &pp)) {
-		pr_err("stats: no BPF filesystem at %s (set LIBXDP_BPFFS if it is elsewhere)\n",
-		       pin_fs());
-		return EXIT_FAILED;
-	}
-	if (optind < argc) {
-		snprintf(names[0], IF_NAMESIZE, "%s", argv[optind]);
-		n = 1;
-	} else {
-		n = pin_list(&pp, names, MAX_IFACES);
-	}
+	n = cmd_targets("stats", argc, argv, optind, usage, names);
+	if (n < 0)
+		return -n;
 
 	root = json_object_new_object();
 	ifaces = json_object_new_object();

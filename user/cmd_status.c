@@ -11,8 +11,6 @@
 #include "cmd.h"
 #include "log.h"
 
-#define MAX_IFACES 64
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -121,40 +119,21 @@ static int show(const char *ifname)
 int cmd_status(int argc, char **argv)
 {
 	static const struct option longopts[] = { COMMON_LONG_OPTS, {} };
-	char names[MAX_IFACES][IF_NAMESIZE];
-	struct pin_paths pp;
-	int c, verbose = 0, n, rc = EXIT_OK;
+	char names[CMD_MAX_IFACES][IF_NAMESIZE];
+	int c, opt_rc, verbose = 0, n, rc = EXIT_OK;
 
 	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'v':
-			log_set_verbose(++verbose);
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			if ((opt_rc = cmd_common_opt(c, &verbose, usage)) != OPT_CONTINUE)
+				return opt_rc;
 		}
 	}
-	if (argc - optind > 1) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (pin_paths(NULL, &pp)) {
-		pr_err("status: no BPF filesystem at %s (set LIBXDP_BPFFS if it is elsewhere)\n",
-		       pin_fs());
-		return EXIT_FAILED;
-	}
-	if (optind < argc) {
-		snprintf(names[0], IF_NAMESIZE, "%s", argv[optind]);
-		n = 1;
-	} else {
-		n = pin_list(&pp, names, MAX_IFACES);
-		if (!n)
-			printf("no interface attached\n");
-	}
+	n = cmd_targets("status", argc, argv, optind, usage, names);
+	if (n < 0)
+		return -n;
+	if (n == 0)
+		printf("no interface attached\n");
 	for (int i = 0; i < n; i++)
 		if (show(names[i]))
 			rc = EXIT_FAILED;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Micro-benchmark helpers: the two baselines and a stub that gives every run a fresh packet. */
+/* Micro-benchmark helpers: the two baselines and a restorer that gives every run a fresh packet. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
@@ -55,7 +55,7 @@ int xdp_swap_tx(struct xdp_md *ctx)
 
 /*
  * BPF_PROG_TEST_RUN with repeat runs every iteration on the same buffer, which the SYN
- * path rewrites into a SYN-ACK. This stub puts the pristine frame back (length,
+ * path rewrites into a SYN-ACK. This program puts the pristine frame back (length,
  * metadata and bytes) and tail-calls the program under test, so every iteration
  * measures the real first packet. Its own cost is measured by tail-calling xdp_drop.
  */

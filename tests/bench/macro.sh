@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Macro benchmark: the same SYN floods against each contender in the veth lab; writes JSON lines.
 #
-# The generator (flood, live frames), the sink that counts SYN-ACKs on the attacker's
-# link, the legitimate clients and the server application run on CPU 0; the server's
-# attacker-facing veth runs threaded NAPI pinned to CPU 1, so CPU 1's busy time
-# (including softirq time, where part of the kernel contenders' work is accounted) is
-# the defender's work. Legitimate clients connect over the other link during every flood.
+# The generator (flood, live frames) and the sink that counts SYN-ACKs on the attacker's
+# link run on CPU 0, which the generator keeps busy even when pacing; the server's
+# attacker-facing veth runs threaded NAPI pinned to CPU 1, with the server application
+# and the legitimate clients (a few hundred connections, next to nothing), so CPU 1's
+# busy time (softirq included, where part of the kernel contenders' work is accounted)
+# is the defender's work. Legitimate clients connect over the other link during every flood.
 #
 # Usage: tests/bench/macro.sh OUTFILE   (QUICK=1 for a short run; root; `make` first)
 set -euo pipefail
@@ -178,7 +179,7 @@ run_once()
 	rx0=$(ethtool_stat "$LAB_SRV" "$srv_if" rx_queue_0_xdp_packets)
 	busy0=$(cpu_busy "$DEF_CPU")
 	steal0=$(cpu_steal "$DEF_CPU")
-	lab_bg cli "$WORK/legit" taskset -c "$GEN_CPU" "${TT[@]}" connect --dst "$LAB_SRV4" \
+	lab_bg cli "$WORK/legit" taskset -c "$DEF_CPU" "${TT[@]}" connect --dst "$LAB_SRV4" \
 		--port "$PORT" --count "$LEGIT" --parallel 2 --timeout 2
 	client_pid=$LAB_BG_PID
 	flood_out=$(lab_atk taskset -c "$GEN_CPU" "$FLOOD" "$atk_if" "$LAB_MAC_SRV_ATK" \
@@ -227,7 +228,7 @@ set_xdp "$LAB_ATK" "$atk_if" obj "$SINK"
 # between its 64-frame batches and drains its 256-frame veth ring, so SYN-ACKs are not
 # lost at the sink and XDP_TX errors mean the defender's trouble.
 pin_napi "$LAB_ATK" "$atk_if" "$GEN_CPU" fifo
-lab_bg srv "$WORK/server" taskset -c "$GEN_CPU" "${TT[@]}" server --port "$PORT" --mode accept \
+lab_bg srv "$WORK/server" taskset -c "$DEF_CPU" "${TT[@]}" server --port "$PORT" --mode accept \
 	--backlog 128 --seconds 3000
 lab_wait_listen "$LAB_SRV" "$PORT"
 

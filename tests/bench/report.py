@@ -120,7 +120,7 @@ def plot(groups, rates, contenders, outdir, key, ylabel, fname, title):
             f.write("\n\n")
     plots = ", ".join("'%s' index %d with linespoints title '%s'" % (data, i, LABELS[c])
                       for i, c in enumerate(contenders))
-    script = ("set terminal pngcairo size 900,520; set output '%s';"
+    script = ("set terminal pngcairo noenhanced size 900,520; set output '%s';"
               "set title '%s'; set xlabel 'offered flood (kpps)'; set ylabel '%s';"
               "set key outside right; set grid; plot %s" % (
                   os.path.join(outdir, fname + ".png"), title, ylabel, plots))
@@ -170,7 +170,8 @@ def main():
     out.append("- mode: %s" % ("QUICK (short runs, for CI to exercise, not to judge)" if a.quick else "full"))
     out.append("- method: veth lab; generator (`tests/bench/flood`, XDP live frames) and sink on "
                "CPU 0, the defender's threaded NAPI pinned to CPU 1; CPU 1's busy time "
-               "(user, system, irq and softirq) is the defender's cost. Legit clients and the server application also run on CPU 0.")
+               "(user, system, irq and softirq) is the defender's cost; the server application and the "
+               "legitimate clients run there too.")
     out.append("")
     rows = load(a.macro)
     rates, contenders, groups = macro_tables(rows, out)

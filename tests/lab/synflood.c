@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "pkt.h"
 
 /*
  * Safety net: this tool only ever speaks for the lab's documentation ranges
@@ -41,22 +42,9 @@ static const uint8_t lab_net6[6] = { 0x20, 0x01, 0x00, 0x02, 0x00, 0x00 };
 #define BATCH 32			/* frames per sendmmsg() */
 #define FRAME_MAX 128
 
-#define ETH_HLEN_ 14
-#define IP4_HLEN 20
-#define IP6_HLEN 40
-#define TCP_HLEN 20
-#define TCP_OPTLEN 20			/* MSS, SACK_PERM, TS, NOP, WS: Linux's SYN layout */
-
-#define TCPOPT_NOP 1
-#define TCPOPT_MSS 2
-#define TCPOPT_WINDOW 3
-#define TCPOPT_SACK_PERM 4
-#define TCPOPT_TIMESTAMP 8
 #define SYN_WSCALE 7			/* what Linux sends with its default rmem */
-#define SYN_WINDOW 64240		/* Linux's SYN window for MSS 1460 */
 #define SYN_MSS4 1460
 #define SYN_MSS6 1440
-#define SYN_TTL 64
 
 struct config {
 	const char *ifname;
@@ -250,37 +238,6 @@ static int neigh_lookup(int ifindex, int family, const uint8_t *dst, uint8_t mac
 	return found;
 }
 
-/* One's-complement sum of LEN bytes, folded later; LEN may be odd. */
-static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	for (; len > 1; len -= 2, p += 2)
-		sum += (uint32_t)p[0] << 8 | p[1];
-	if (len)
-		sum += (uint32_t)p[0] << 8;
-	return sum;
-}
-
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons(~sum & 0xffff);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v & 0xffff);
-}
-
 /* Fills src with a random address inside the configured prefix. */
 static void random_source(const struct config *c, uint8_t *src)
 {
@@ -298,69 +255,28 @@ static void random_source(const struct config *c, uint8_t *src)
 	}
 }
 
-/* Writes one SYN frame into f and returns its length. */
+/* Writes one SYN frame into f and returns its length: a Linux-like SYN (MSS, SACK_PERM,
+ * TS, NOP, WS) from the shared test packet builder, with a random source, port and ISN. */
 static size_t build_syn(const struct config *c, const uint8_t src_mac[ETH_ALEN], uint8_t *f)
 {
-	uint8_t *ip = f + ETH_HLEN_, *tcp, *opt, src[16];
-	size_t iplen = c->family == AF_INET ? IP4_HLEN : IP6_HLEN;
-	size_t tcplen = TCP_HLEN + TCP_OPTLEN;
-	uint32_t sum;
+	static uint8_t frame[PKT_MAX];
+	int family = c->family == AF_INET ? 4 : 6;
+	struct pkt_spec s;
+	size_t len;
 
-	memcpy(f, c->dst_mac, ETH_ALEN);
-	memcpy(f + ETH_ALEN, src_mac, ETH_ALEN);
-	put16(f + 2 * ETH_ALEN, c->family == AF_INET ? ETHERTYPE_IP : ETHERTYPE_IPV6);
-	random_source(c, src);
-
-	memset(ip, 0, iplen + tcplen);
-	if (c->family == AF_INET) {
-		ip[0] = 0x45;
-		put16(ip + 2, iplen + tcplen);
-		put16(ip + 4, rng() & 0xffff);
-		put16(ip + 6, 0x4000);		/* DF, as Linux sends it */
-		ip[8] = SYN_TTL;
-		ip[9] = IPPROTO_TCP;
-		memcpy(ip + 12, src, 4);
-		memcpy(ip + 16, c->dst, 4);
-		memcpy(ip + 10, (uint16_t[]){ csum_fold(csum_add(0, ip, IP4_HLEN)) }, 2);
-	} else {
-		put32(ip, 6u << 28);
-		put16(ip + 4, tcplen);
-		ip[6] = IPPROTO_TCP;
-		ip[7] = SYN_TTL;
-		memcpy(ip + 8, src, 16);
-		memcpy(ip + 24, c->dst, 16);
-	}
-
-	tcp = ip + iplen;
-	put16(tcp, 1024 + rng() % (65536 - 1024));
-	put16(tcp + 2, c->dst_port);
-	put32(tcp + 4, rng());			/* ISN */
-	tcp[12] = (tcplen / 4) << 4;
-	tcp[13] = 0x02;				/* SYN */
-	put16(tcp + 14, SYN_WINDOW);
-
-	opt = tcp + TCP_HLEN;
-	opt[0] = TCPOPT_MSS;
-	opt[1] = 4;
-	put16(opt + 2, c->family == AF_INET ? SYN_MSS4 : SYN_MSS6);
-	opt[4] = TCPOPT_SACK_PERM;
-	opt[5] = 2;
-	opt[6] = TCPOPT_TIMESTAMP;
-	opt[7] = 10;
-	put32(opt + 8, rng());			/* TSval; TSecr stays 0 */
-	opt[16] = TCPOPT_NOP;
-	opt[17] = TCPOPT_WINDOW;
-	opt[18] = 3;
-	opt[19] = SYN_WSCALE;
-
-	/* Pseudo-header: addresses, protocol, TCP length; then the segment. */
-	sum = csum_add(0, src, c->family == AF_INET ? 4 : 16);
-	sum = csum_add(sum, c->dst, c->family == AF_INET ? 4 : 16);
-	sum += IPPROTO_TCP + tcplen;
-	sum = csum_add(sum, tcp, tcplen);
-	memcpy(tcp + 16, (uint16_t[]){ csum_fold(sum) }, 2);
-
-	return ETH_HLEN_ + iplen + tcplen;
+	pkt_spec_syn(&s, family);
+	random_source(c, s.saddr);
+	memcpy(s.daddr, c->dst, family == 4 ? 4 : 16);
+	s.sport = 1024 + rng() % (65536 - 1024);
+	s.dport = c->dst_port;
+	s.seq = rng();
+	opts_linux_syn(&s, family == 4 ? SYN_MSS4 : SYN_MSS6, rng(), SYN_WSCALE);
+	len = pkt_build(&s, frame);
+	/* The checksums do not cover the MAC addresses: set them afterwards. */
+	memcpy(frame, c->dst_mac, ETH_ALEN);
+	memcpy(frame + ETH_ALEN, src_mac, ETH_ALEN);
+	memcpy(f, frame, len);
+	return len;
 }
 
 static double now(void)
