@@ -35,6 +35,41 @@ static __always_inline bool syn_addresses_bad(const struct pkt *p)
 		(!p->saddr[3] || p->saddr[3] == bpf_htonl(1)));
 }
 
+/* What the kernel has for a segment's 4-tuple. */
+enum sock_match {
+	SOCK_NONE,		/* nothing: the port is closed */
+	SOCK_LISTENER,		/* only a listener: a new connection */
+	SOCK_CONNECTION,	/* SYN_SENT, established, request or TIME_WAIT socket */
+};
+
+static __always_inline enum sock_match sock_lookup(struct xdp_md *ctx, const struct pkt *p)
+{
+	struct bpf_sock_tuple tuple = {};
+	struct bpf_sock *sk;
+	__u32 size;
+	bool listener;
+
+	if (p->family == 4) {
+		tuple.ipv4.saddr = p->saddr[0];
+		tuple.ipv4.daddr = p->daddr[0];
+		tuple.ipv4.sport = p->sport;
+		tuple.ipv4.dport = p->dport;
+		size = sizeof(tuple.ipv4);
+	} else {
+		__builtin_memcpy(tuple.ipv6.saddr, p->saddr, sizeof(tuple.ipv6.saddr));
+		__builtin_memcpy(tuple.ipv6.daddr, p->daddr, sizeof(tuple.ipv6.daddr));
+		tuple.ipv6.sport = p->sport;
+		tuple.ipv6.dport = p->dport;
+		size = sizeof(tuple.ipv6);
+	}
+	sk = bpf_skc_lookup_tcp(ctx, &tuple, size, BPF_F_CURRENT_NETNS, 0);
+	if (!sk)
+		return SOCK_NONE;
+	listener = sk->state == BPF_TCP_LISTEN;
+	bpf_sk_release(sk);
+	return listener ? SOCK_LISTENER : SOCK_CONNECTION;
+}
+
 /*
  * No SYN-ACK for a SYN whose checksums fail: we would be reflecting garbage. Global so
  * the verifier walks its variable-length loops once, not once per parser path.
@@ -94,6 +129,21 @@ __noinline int handle_syn(struct xdp_md *ctx, const struct pkt *p, const struct 
 	ret = syn_checksums(ctx, p);
 	if (ret != PARSE_CONTINUE)
 		return ret;
+	/*
+	 * Only a SYN for a listener gets a cookie. A SYN to a closed port goes to the kernel,
+	 * which resets it as it always would (answering it would make every port look open);
+	 * a SYN for a tuple the kernel knows (above all a TIME_WAIT left by a server-side
+	 * close, which a client reusing its port hits) goes to the kernel too, which retires
+	 * the old socket: a cookie ACK would otherwise meet that socket and fail.
+	 */
+	switch (sock_lookup(ctx, p)) {
+	case SOCK_NONE:
+		return XSC_STAT_PASS_SYN_NO_LISTENER;
+	case SOCK_CONNECTION:
+		return XSC_STAT_PASS_SYN_SOCKET;
+	default:
+		break;
+	}
 
 	cookie_flow_init(&flow, p, p->seq);
 	args.data.mss_idx = cookie_mss_index(p->family, args.opts.mss);
@@ -109,36 +159,6 @@ __noinline int handle_syn(struct xdp_md *ctx, const struct pkt *p, const struct 
 
 	ret = synack_write(ctx, p, &args);
 	return ret ? ret : XSC_STAT_TX_SYN_COOKIE;
-}
-
-/* Whether the segment belongs to a local socket other than a listener: an outgoing
- * connection waiting for its SYN-ACK, an established flow, a request or TIME_WAIT. */
-static __always_inline bool has_connection(struct xdp_md *ctx, const struct pkt *p)
-{
-	struct bpf_sock_tuple tuple = {};
-	struct bpf_sock *sk;
-	__u32 size;
-	bool listener;
-
-	if (p->family == 4) {
-		tuple.ipv4.saddr = p->saddr[0];
-		tuple.ipv4.daddr = p->daddr[0];
-		tuple.ipv4.sport = p->sport;
-		tuple.ipv4.dport = p->dport;
-		size = sizeof(tuple.ipv4);
-	} else {
-		__builtin_memcpy(tuple.ipv6.saddr, p->saddr, sizeof(tuple.ipv6.saddr));
-		__builtin_memcpy(tuple.ipv6.daddr, p->daddr, sizeof(tuple.ipv6.daddr));
-		tuple.ipv6.sport = p->sport;
-		tuple.ipv6.dport = p->dport;
-		size = sizeof(tuple.ipv6);
-	}
-	sk = bpf_skc_lookup_tcp(ctx, &tuple, size, BPF_F_CURRENT_NETNS, 0);
-	if (!sk)
-		return false;
-	listener = sk->state == BPF_TCP_LISTEN;
-	bpf_sk_release(sk);
-	return !listener;
 }
 
 /*
@@ -157,7 +177,7 @@ __noinline int handle_ack(struct xdp_md *ctx, const struct pkt *p, const struct 
 
 	if (!p || !kr)
 		return XSC_STAT_PASS_NO_KEY;
-	if (has_connection(ctx, p))
+	if (sock_lookup(ctx, p) == SOCK_CONNECTION)
 		return XSC_STAT_PASS_ACK_SOCKET;
 	cookie_flow_init(&flow, p, p->seq - 1);
 	if (!cookie_check(kr, &flow, p->ack_seq - 1, cookie_slot_now(), &data))
@@ -187,10 +207,11 @@ static __always_inline int judge_tcp(struct xdp_md *ctx, const struct pkt *p)
 		if (flags & TH_RST)
 			return XSC_STAT_DROP_SYN_RST;
 		if (flags & TH_ACK)
-			return has_connection(ctx, p) ? XSC_STAT_PASS_SYNACK_OWN :
+			return sock_lookup(ctx, p) == SOCK_CONNECTION ? XSC_STAT_PASS_SYNACK_OWN :
 							XSC_STAT_DROP_SYNACK_UNSOLICITED;
 	} else if (flags & TH_RST) {
-		return has_connection(ctx, p) ? XSC_STAT_PASS_RST_OWN : XSC_STAT_DROP_RST_NO_SOCKET;
+		return sock_lookup(ctx, p) == SOCK_CONNECTION ? XSC_STAT_PASS_RST_OWN :
+								XSC_STAT_DROP_RST_NO_SOCKET;
 	} else if (!(flags & TH_ACK)) {
 		/* RFC 9293: after the SYN, every segment but a RST carries ACK. */
 		if ((flags & (TH_FIN | TH_PSH | TH_URG)) == (TH_FIN | TH_PSH | TH_URG))

@@ -19,6 +19,8 @@
 	X(PASS_PORT_UNPROTECTED, "port_unprotected", "TCP to a port that is not protected")     \
 	X(PASS_TCP_FRAGMENT, "tcp_fragment_passed", "TCP fragment passed by policy")            \
 	X(PASS_NO_KEY, "no_key", "no (or an all-zero) cookie key: left to the kernel (fail open)")    \
+	X(PASS_SYN_NO_LISTENER, "syn_no_listener", "SYN to a port nobody listens on: the kernel resets it") \
+	X(PASS_SYN_SOCKET, "syn_socket", "SYN for a tuple the kernel has (TIME_WAIT, ...): kernel") \
 	X(PASS_ACK_SOCKET, "ack_socket", "ACK for an existing socket (established flow)")     \
 	X(PASS_ACK_COOKIE_OK, "ack_cookie_ok", "ACK with a valid cookie: on to the TC handoff") \
 	X(PASS_SYNACK_OWN, "synack_own", "SYN-ACK answering one of this host's connections")   \

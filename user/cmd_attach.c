@@ -50,7 +50,7 @@ static void usage(FILE *f)
 		"Options:\n"
 		"  -m, --mode MODE   native (driver XDP, default) or skb (generic XDP)\n"
 		"  -p, --ports LIST  protect only these TCP ports: 80,443,8000-8010\n"
-		"                    (default: every port; SYNs to closed ports get a SYN-ACK too)\n"
+		"                    (default: every port; a SYN to a closed port goes to the kernel)\n"
 		"      --mss4 N      MSS we advertise over IPv4, 536-9000 (default %d)\n"
 		"      --mss6 N      MSS we advertise over IPv6, 1220-9000 (default %d)\n"
 		"      --wscale N    our window scale, 0-14 (default: what Linux offers here, %u)\n"

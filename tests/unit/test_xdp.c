@@ -711,6 +711,15 @@ static void test_not_ours(void)
 	struct pkt_spec s;
 	uint16_t only[] = { 443 };
 
+	for (int family = 4; family <= 6; family += 2) {
+		char name[96];
+
+		linux_syn(&s, family);
+		s.dport = 81;
+		snprintf(name, sizeof(name), "IPv%d SYN to a port without a listener goes to the kernel",
+			 family);
+		verdict_case(name, &s, XDP_PASS, XSC_STAT_PASS_SYN_NO_LISTENER);
+	}
 	linux_syn(&s, 4);
 	s.ethertype = 0x0806;
 	verdict_case("ARP passes untouched", &s, XDP_PASS, XSC_STAT_PASS_NOT_IP);
@@ -874,7 +883,24 @@ static void test_cookie(void)
 
 /* ---- segments that belong to real local sockets ---- */
 
-static int loopback_connection(int family, int *lfd, int *cfd, int *afd, uint16_t *lport,
+#define LOCAL4 "198.18.9.1"
+#define LOCAL6 "2001:2:0:9::1"
+
+/* A dual-stack listener on [::]:port, left open for the whole run. */
+static int listen_any(uint16_t port)
+{
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+	int fd = socket(AF_INET6, SOCK_STREAM, 0), off = 0;
+
+	if (fd < 0 || setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) ||
+	    bind(fd, (void *)&sin6, sizeof(sin6)) || listen(fd, 16)) {
+		fprintf(stderr, "test_unit: listening on port %u: %s\n", port, strerror(errno));
+		return -1;
+	}
+	return fd;
+}
+
+static int local_connection(int family, int *lfd, int *cfd, int *afd, uint16_t *lport,
 			       uint16_t *cport)
 {
 	struct sockaddr_storage ss = {};
@@ -887,13 +913,13 @@ static int loopback_connection(int family, int *lfd, int *cfd, int *afd, uint16_
 		struct sockaddr_in *sin = (void *)&ss;
 
 		sin->sin_family = AF_INET;
-		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		inet_pton(AF_INET, LOCAL4, &sin->sin_addr);
 		len = sizeof(*sin);
 	} else {
 		struct sockaddr_in6 *sin6 = (void *)&ss;
 
 		sin6->sin6_family = AF_INET6;
-		sin6->sin6_addr = in6addr_loopback;
+		inet_pton(AF_INET6, LOCAL6, &sin6->sin6_addr);
 		len = sizeof(*sin6);
 	}
 	if (*lfd < 0 || *cfd < 0 || bind(*lfd, (void *)&ss, len) || listen(*lfd, 4) ||
@@ -917,19 +943,19 @@ static void test_sockets(void)
 		struct pkt_spec s;
 		char name[128];
 
-		begin("loopback connection for socket lookups");
-		if (loopback_connection(family, &lfd, &cfd, &afd, &lport, &cport)) {
-			fail("IPv%d loopback connection: %s", family, strerror(errno));
+		begin("local connection for socket lookups");
+		if (local_connection(family, &lfd, &cfd, &afd, &lport, &cport)) {
+			fail("IPv%d local connection: %s", family, strerror(errno));
 			end(false);
 			continue;
 		}
 		pkt_spec_syn(&s, family);
 		if (family == 4) {
-			inet_pton(AF_INET, "127.0.0.1", s.saddr);
-			inet_pton(AF_INET, "127.0.0.1", s.daddr);
+			inet_pton(AF_INET, LOCAL4, s.saddr);
+			inet_pton(AF_INET, LOCAL4, s.daddr);
 		} else {
-			inet_pton(AF_INET6, "::1", s.saddr);
-			inet_pton(AF_INET6, "::1", s.daddr);
+			inet_pton(AF_INET6, LOCAL6, s.saddr);
+			inet_pton(AF_INET6, LOCAL6, s.daddr);
 		}
 		/* As the server's side sees its client: client port -> listener port. */
 		s.sport = cport;
@@ -945,6 +971,12 @@ static void test_sockets(void)
 		verdict_case(name, &s, XDP_PASS, XSC_STAT_PASS_SYNACK_OWN);
 		s.sport = cport;
 		s.dport = lport;
+		s.flags = F_SYN;
+		opts_linux_syn(&s, 1460, 1, 7);
+		snprintf(name, sizeof(name), "IPv%d SYN for a tuple the kernel has goes to the kernel",
+			 family);
+		verdict_case(name, &s, XDP_PASS, XSC_STAT_PASS_SYN_SOCKET);
+		s.optlen = 0;
 		s.flags = F_ACK | F_PSH;
 		s.payload_len = 10;
 		snprintf(name, sizeof(name), "IPv%d data for an established socket passes", family);
@@ -979,6 +1011,9 @@ static void test_reference(void)
 	end(false);
 }
 
+/* Ports the test SYNs go to: the program answers only SYNs for a listener. */
+static const uint16_t listen_ports[] = { 80, 443 };
+
 static int isolate_netns(void)
 {
 	/* Sockets made for lookup tests live in a private network namespace. */
@@ -986,7 +1021,14 @@ static int isolate_netns(void)
 		fprintf(stderr, "test_unit: unshare(CLONE_NEWNET): %s (run as root)\n", strerror(errno));
 		return -1;
 	}
-	return system("ip link set lo up") == 0 ? 0 : -1;
+	/* Local addresses that are not loopback ones: a SYN from 127.0.0.1 is a martian. */
+	if (system("ip link set lo up && ip addr add " LOCAL4 "/32 dev lo && "
+		   "ip addr add " LOCAL6 "/128 dev lo nodad"))
+		return -1;
+	for (size_t i = 0; i < sizeof(listen_ports) / sizeof(*listen_ports); i++)
+		if (listen_any(listen_ports[i]) < 0)
+			return -1;
+	return 0;
 }
 
 int main(int argc, char **argv)
