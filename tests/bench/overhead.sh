@@ -56,8 +56,11 @@ lab_wait_listen "$LAB_SRV" "$HTTP_PORT"
 lab_wait_listen "$LAB_SRV" "$IPERF_PORT"
 
 : >"$OUT"
-for config in none attached-idle engaged; do
+# xdp-pass: a bare XDP_PASS program, to tell what veth's XDP mode costs (it stops
+# taking GSO packets whole) from what xdp-syncookie costs.
+for config in none xdp-pass attached-idle engaged; do
 	case "$config" in
+	xdp-pass) lab_srv ip link set dev "$LAB_SRV_IF_CLI" xdpdrv obj "$LAB_XDP_PASS" sec xdp ;;
 	attached-idle) lab_xsc attach "$LAB_SRV_IF_CLI" --ports 9 >/dev/null ;;
 	engaged) lab_xsc attach "$LAB_SRV_IF_CLI" --ports "$IPERF_PORT,$HTTP_PORT" >/dev/null ;;
 	esac
@@ -79,5 +82,8 @@ for config in none attached-idle engaged; do
 		EOF
 		tail -n 1 "$OUT" >&2
 	done
-	[ "$config" = none ] || lab_xsc detach "$LAB_SRV_IF_CLI" >/dev/null
+	case "$config" in
+	xdp-pass) lab_srv ip link set dev "$LAB_SRV_IF_CLI" xdp off ;;
+	attached-idle | engaged) lab_xsc detach "$LAB_SRV_IF_CLI" >/dev/null ;;
+	esac
 done
