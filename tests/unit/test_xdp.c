@@ -576,7 +576,120 @@ static void test_flags(void)
 		}
 }
 
-/* ---- truncation and malformed headers (TESTCASES 9, 10, 12) ---- */
+/* ---- truncation and malformed headers (TESTCASES 6, 9, 10, 12) ---- */
+
+/* How a case bends the Linux SYN of its family; zero fields leave the SYN alone. */
+struct bend {
+	int truncate_to;
+	int ihl_words;
+	int ip_len_delta;
+	int doff_words;
+	int payload_len;
+	uint16_t vlan_proto;	/* one tag of this type */
+	uint16_t frag_off;
+	uint8_t l4proto;
+	struct ext6 ext;	/* one IPv6 extension header */
+	bool no_options;
+	bool bad_tcp_csum;
+	bool bad_ip_csum;
+	const char *saddr;
+	const char *daddr;
+};
+
+static const struct bent_case {
+	const char *name;
+	int family;
+	struct bend bend;
+	int action, reason;
+} bent_cases[] = {
+	{ "Ethernet header alone", 4, { .truncate_to = 14 }, XDP_DROP, XSC_STAT_DROP_IP4_TRUNC },
+	{ "VLAN tag cut short", 4, { .vlan_proto = 0x8100, .truncate_to = 16 }, XDP_DROP,
+	  XSC_STAT_DROP_ETH_TRUNC },
+	{ "IPv4 header cut short", 4, { .truncate_to = 14 + 19 }, XDP_DROP, XSC_STAT_DROP_IP4_TRUNC },
+	{ "IPv4 IHL 4", 4, { .ihl_words = 4 }, XDP_DROP, XSC_STAT_DROP_IP4_BAD_IHL },
+	{ "IPv4 total length one byte past the frame", 4, { .ip_len_delta = 1 }, XDP_DROP,
+	  XSC_STAT_DROP_IP4_BAD_LEN },
+	{ "IPv4 total length below IHL", 4, { .ip_len_delta = -60 - 1 }, XDP_DROP,
+	  XSC_STAT_DROP_IP4_BAD_LEN },
+	/* IP says 20 bytes of TCP, the data offset says 40 */
+	{ "IPv4 length shorter than the TCP data offset", 4, { .ip_len_delta = -20 }, XDP_DROP,
+	  XSC_STAT_DROP_TCP_BAD_DOFF },
+	{ "TCP header shorter than 20 bytes", 4, { .ip_len_delta = -(40 - 10) }, XDP_DROP,
+	  XSC_STAT_DROP_TCP_TRUNC },
+	{ "TCP data offset 4", 4, { .doff_words = 4 }, XDP_DROP, XSC_STAT_DROP_TCP_BAD_DOFF },
+	{ "TCP data offset past the segment", 4, { .no_options = true, .doff_words = 15 }, XDP_DROP,
+	  XSC_STAT_DROP_TCP_BAD_DOFF },
+	{ "frame cut inside the TCP options", 4, { .truncate_to = 14 + 20 + 30 }, XDP_DROP,
+	  XSC_STAT_DROP_IP4_BAD_LEN },
+	{ "IPv6 header cut short", 6, { .truncate_to = 14 + 39 }, XDP_DROP, XSC_STAT_DROP_IP6_TRUNC },
+	{ "IPv6 payload length past the frame", 6, { .ip_len_delta = 1 }, XDP_DROP,
+	  XSC_STAT_DROP_IP6_BAD_LEN },
+	/* the extension header claims more than there is */
+	{ "IPv6 extension header past the payload", 6,
+	  { .ext = { .type = 60, .len = 64 }, .ip_len_delta = -(64 + 40 - 8) }, XDP_DROP,
+	  XSC_STAT_DROP_IP6_EXT_TRUNC },
+
+	/* fragments (TESTCASES 9, 10) */
+	{ "IPv4 first fragment (MF) of TCP dropped by policy", 4, { .frag_off = 0x2000 }, XDP_DROP,
+	  XSC_STAT_DROP_TCP_FRAGMENT },
+	{ "IPv4 later fragment of TCP dropped by policy", 4, { .frag_off = 0x0010 }, XDP_DROP,
+	  XSC_STAT_DROP_TCP_FRAGMENT },
+	{ "IPv4 UDP fragment passes", 4, { .frag_off = 0x2000, .l4proto = 17 }, XDP_PASS,
+	  XSC_STAT_PASS_NOT_TCP },
+	{ "IPv6 first fragment of TCP dropped by policy", 6,
+	  { .ext = { .type = 44, .len = 8, .frag = 0x0001 } }, XDP_DROP, XSC_STAT_DROP_TCP_FRAGMENT },
+	{ "IPv6 later fragment of TCP dropped by policy", 6,
+	  { .ext = { .type = 44, .len = 8, .frag = 0x0100 } }, XDP_DROP, XSC_STAT_DROP_TCP_FRAGMENT },
+
+	/* checksums and addresses (TESTCASES 6): never answered */
+	{ "IPv4 SYN with a bad TCP checksum", 4, { .bad_tcp_csum = true }, XDP_DROP,
+	  XSC_STAT_DROP_BAD_TCP_CSUM },
+	{ "IPv6 SYN with a bad TCP checksum", 6, { .bad_tcp_csum = true }, XDP_DROP,
+	  XSC_STAT_DROP_BAD_TCP_CSUM },
+	{ "IPv4 SYN with data and a bad TCP checksum", 4, { .payload_len = 333, .bad_tcp_csum = true },
+	  XDP_DROP, XSC_STAT_DROP_BAD_TCP_CSUM },
+	{ "IPv6 SYN with data and a bad TCP checksum", 6, { .payload_len = 333, .bad_tcp_csum = true },
+	  XDP_DROP, XSC_STAT_DROP_BAD_TCP_CSUM },
+	{ "IPv4 SYN with a bad header checksum", 4, { .bad_ip_csum = true }, XDP_DROP,
+	  XSC_STAT_DROP_BAD_IP_CSUM },
+	{ "SYN from a multicast source", 4, { .saddr = "224.0.0.1" }, XDP_DROP,
+	  XSC_STAT_DROP_BAD_SOURCE },
+	{ "SYN to broadcast", 4, { .daddr = "255.255.255.255" }, XDP_DROP, XSC_STAT_DROP_BAD_SOURCE },
+	{ "SYN from 0.0.0.0", 4, { .saddr = "0.0.0.0" }, XDP_DROP, XSC_STAT_DROP_BAD_SOURCE },
+	{ "IPv6 SYN from multicast", 6, { .saddr = "ff02::1" }, XDP_DROP, XSC_STAT_DROP_BAD_SOURCE },
+	{ "IPv6 SYN from ::", 6, { .saddr = "::" }, XDP_DROP, XSC_STAT_DROP_BAD_SOURCE },
+};
+
+static void apply_bend(struct pkt_spec *s, int family, const struct bend *b)
+{
+	int af = family == 4 ? AF_INET : AF_INET6;
+
+	if (b->no_options)
+		pkt_spec_syn(s, family);
+	else
+		linux_syn(s, family);
+	if (b->vlan_proto) {
+		s->n_vlans = 1;
+		s->vlan_proto[0] = b->vlan_proto;
+	}
+	if (b->ext.len) {
+		s->n_ext = 1;
+		s->ext[0] = b->ext;
+	}
+	s->truncate_to = b->truncate_to;
+	s->ihl_words = b->ihl_words;
+	s->ip_len_delta = b->ip_len_delta;
+	s->doff_words = b->doff_words;
+	s->payload_len = b->payload_len;
+	s->frag_off = b->frag_off;
+	s->l4proto = b->l4proto;
+	s->bad_tcp_csum = b->bad_tcp_csum;
+	s->bad_ip_csum = b->bad_ip_csum;
+	if (b->saddr)
+		inet_pton(af, b->saddr, s->saddr);
+	if (b->daddr)
+		inet_pton(af, b->daddr, s->daddr);
+}
 
 static void test_malformed(void)
 {
@@ -591,117 +704,18 @@ static void test_malformed(void)
 		EXPECT(harness_run(runt, sizeof(runt), &r) == -EINVAL, "13-byte frame was run");
 		end(false);
 	}
-	linux_syn(&s, 4);
-	s.truncate_to = 14;
-	verdict_case("Ethernet header alone", &s, XDP_DROP, XSC_STAT_DROP_IP4_TRUNC);
-	linux_syn(&s, 4);
-	s.n_vlans = 1;
-	s.vlan_proto[0] = 0x8100;
-	s.truncate_to = 16;
-	verdict_case("VLAN tag cut short", &s, XDP_DROP, XSC_STAT_DROP_ETH_TRUNC);
-	linux_syn(&s, 4);
-	s.truncate_to = 14 + 19;
-	verdict_case("IPv4 header cut short", &s, XDP_DROP, XSC_STAT_DROP_IP4_TRUNC);
-	linux_syn(&s, 4);
-	s.ihl_words = 4;
-	verdict_case("IPv4 IHL 4", &s, XDP_DROP, XSC_STAT_DROP_IP4_BAD_IHL);
-	linux_syn(&s, 4);
-	s.ip_len_delta = 1;
-	verdict_case("IPv4 total length one byte past the frame", &s, XDP_DROP, XSC_STAT_DROP_IP4_BAD_LEN);
-	linux_syn(&s, 4);
-	s.ip_len_delta = -60 - 1;
-	verdict_case("IPv4 total length below IHL", &s, XDP_DROP, XSC_STAT_DROP_IP4_BAD_LEN);
-	linux_syn(&s, 4);
-	s.ip_len_delta = -20;	/* IP says 20 bytes of TCP, the data offset says 40 */
-	verdict_case("IPv4 length shorter than the TCP data offset", &s, XDP_DROP,
-		     XSC_STAT_DROP_TCP_BAD_DOFF);
-	linux_syn(&s, 4);
-	s.ip_len_delta = -(40 - 10);
-	verdict_case("TCP header shorter than 20 bytes", &s, XDP_DROP, XSC_STAT_DROP_TCP_TRUNC);
-	linux_syn(&s, 4);
-	s.doff_words = 4;
-	verdict_case("TCP data offset 4", &s, XDP_DROP, XSC_STAT_DROP_TCP_BAD_DOFF);
-	pkt_spec_syn(&s, 4);
-	s.doff_words = 15;
-	verdict_case("TCP data offset past the segment", &s, XDP_DROP, XSC_STAT_DROP_TCP_BAD_DOFF);
-	linux_syn(&s, 4);
-	s.truncate_to = 14 + 20 + 30;
-	verdict_case("frame cut inside the TCP options", &s, XDP_DROP, XSC_STAT_DROP_IP4_BAD_LEN);
-	linux_syn(&s, 6);
-	s.truncate_to = 14 + 39;
-	verdict_case("IPv6 header cut short", &s, XDP_DROP, XSC_STAT_DROP_IP6_TRUNC);
-	linux_syn(&s, 6);
-	s.ip_len_delta = 1;
-	verdict_case("IPv6 payload length past the frame", &s, XDP_DROP, XSC_STAT_DROP_IP6_BAD_LEN);
-	linux_syn(&s, 6);
-	s.n_ext = 1;
-	s.ext[0] = (struct ext6){ .type = 60, .len = 64 };
-	s.ip_len_delta = -(64 + 40 - 8);	/* the extension header claims more than there is */
-	verdict_case("IPv6 extension header past the payload", &s, XDP_DROP, XSC_STAT_DROP_IP6_EXT_TRUNC);
+	for (size_t i = 0; i < sizeof(bent_cases) / sizeof(*bent_cases); i++) {
+		const struct bent_case *c = &bent_cases[i];
+
+		apply_bend(&s, c->family, &c->bend);
+		verdict_case(c->name, &s, c->action, c->reason);
+	}
 	linux_syn(&s, 6);
 	s.n_ext = 7;
 	for (int i = 0; i < 7; i++)
 		s.ext[i] = (struct ext6){ .type = 60, .len = 8 };
 	verdict_case("seven IPv6 extension headers: counted, dropped", &s, XDP_DROP,
 		     XSC_STAT_DROP_IP6_EXT_TOO_DEEP);
-
-	/* fragments (TESTCASES 9, 10) */
-	linux_syn(&s, 4);
-	s.frag_off = 0x2000;
-	verdict_case("IPv4 first fragment (MF) of TCP dropped by policy", &s, XDP_DROP,
-		     XSC_STAT_DROP_TCP_FRAGMENT);
-	linux_syn(&s, 4);
-	s.frag_off = 0x0010;
-	verdict_case("IPv4 later fragment of TCP dropped by policy", &s, XDP_DROP,
-		     XSC_STAT_DROP_TCP_FRAGMENT);
-	linux_syn(&s, 4);
-	s.frag_off = 0x2000;
-	s.l4proto = 17;
-	verdict_case("IPv4 UDP fragment passes", &s, XDP_PASS, XSC_STAT_PASS_NOT_TCP);
-	linux_syn(&s, 6);
-	s.n_ext = 1;
-	s.ext[0] = (struct ext6){ .type = 44, .len = 8, .frag = 0x0001 };
-	verdict_case("IPv6 first fragment of TCP dropped by policy", &s, XDP_DROP,
-		     XSC_STAT_DROP_TCP_FRAGMENT);
-	linux_syn(&s, 6);
-	s.n_ext = 1;
-	s.ext[0] = (struct ext6){ .type = 44, .len = 8, .frag = 0x0100 };
-	verdict_case("IPv6 later fragment of TCP dropped by policy", &s, XDP_DROP,
-		     XSC_STAT_DROP_TCP_FRAGMENT);
-
-	/* checksums and addresses (TESTCASES 6) */
-	for (int family = 4; family <= 6; family += 2) {
-		char name[96];
-
-		linux_syn(&s, family);
-		s.bad_tcp_csum = true;
-		snprintf(name, sizeof(name), "IPv%d SYN with a bad TCP checksum: no SYN-ACK", family);
-		verdict_case(name, &s, XDP_DROP, XSC_STAT_DROP_BAD_TCP_CSUM);
-		linux_syn(&s, family);
-		s.payload_len = 333;
-		s.bad_tcp_csum = true;
-		snprintf(name, sizeof(name), "IPv%d SYN with data and a bad TCP checksum", family);
-		verdict_case(name, &s, XDP_DROP, XSC_STAT_DROP_BAD_TCP_CSUM);
-	}
-	linux_syn(&s, 4);
-	s.bad_ip_csum = true;
-	verdict_case("IPv4 SYN with a bad header checksum: no SYN-ACK", &s, XDP_DROP,
-		     XSC_STAT_DROP_BAD_IP_CSUM);
-	linux_syn(&s, 4);
-	inet_pton(AF_INET, "224.0.0.1", s.saddr);
-	verdict_case("SYN from a multicast source", &s, XDP_DROP, XSC_STAT_DROP_BAD_SOURCE);
-	linux_syn(&s, 4);
-	inet_pton(AF_INET, "255.255.255.255", s.daddr);
-	verdict_case("SYN to broadcast", &s, XDP_DROP, XSC_STAT_DROP_BAD_SOURCE);
-	linux_syn(&s, 4);
-	inet_pton(AF_INET, "0.0.0.0", s.saddr);
-	verdict_case("SYN from 0.0.0.0", &s, XDP_DROP, XSC_STAT_DROP_BAD_SOURCE);
-	linux_syn(&s, 6);
-	inet_pton(AF_INET6, "ff02::1", s.saddr);
-	verdict_case("IPv6 SYN from multicast", &s, XDP_DROP, XSC_STAT_DROP_BAD_SOURCE);
-	linux_syn(&s, 6);
-	inet_pton(AF_INET6, "::", s.saddr);
-	verdict_case("IPv6 SYN from ::", &s, XDP_DROP, XSC_STAT_DROP_BAD_SOURCE);
 }
 
 /* ---- traffic that is not ours to judge (TESTCASES 14) ---- */
