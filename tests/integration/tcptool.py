@@ -121,6 +121,19 @@ def percentile(values, p):
     return v[k]
 
 
+def echo_once(s, msg):
+    """Sends msg and reads it back whole; raises ConnectionError on a short or wrong echo."""
+    s.sendall(msg)
+    got = b""
+    while len(got) < len(msg):
+        chunk = s.recv(len(msg) - len(got))
+        if not chunk:
+            raise ConnectionError("closed by server")
+        got += chunk
+    if got != msg:
+        raise ConnectionError("echo mismatch")
+
+
 def one_connection(a, results, held, lock):
     family = socket.AF_INET6 if ":" in a.dst else socket.AF_INET
     s = socket.socket(family, socket.SOCK_STREAM)
@@ -131,16 +144,7 @@ def one_connection(a, results, held, lock):
         t1 = time.monotonic()
         if a.exchange:
             # An echo proves the server accepted: connect() alone only proves a SYN-ACK.
-            msg = b"ping %d\n" % id(s)
-            s.sendall(msg)
-            got = b""
-            while len(got) < len(msg):
-                chunk = s.recv(len(msg) - len(got))
-                if not chunk:
-                    raise ConnectionError("closed by server")
-                got += chunk
-            if got != msg:
-                raise ConnectionError("echo mismatch")
+            echo_once(s, b"ping %d\n" % id(s))
         with lock:
             results.append(("ok", (t1 - t0) * 1000.0))
             if a.hold:
@@ -219,15 +223,7 @@ def cmd_pinger(a):
     while not stop.is_set() and time.monotonic() < deadline:
         msg = b"round %d " % rounds + b"x" * a.size + b"\n"
         try:
-            s.sendall(msg)
-            got = b""
-            while len(got) < len(msg):
-                chunk = s.recv(len(msg) - len(got))
-                if not chunk:
-                    raise ConnectionError("closed by server")
-                got += chunk
-            if got != msg:
-                raise ConnectionError("echo mismatch")
+            echo_once(s, msg)
         except (OSError, ConnectionError) as e:
             error = "%s: %s" % (type(e).__name__, e)
             break
