@@ -213,12 +213,12 @@ handshake_test()
 			fail "IPv$fam: ss shows '$(sort -u <<<"$HS_SS" | tr '\n' ' ')', want '$want'"
 	done
 	snap "$WORK/after.json"
-	# Retransmitted SYNs or ACKs may add to the first two; every connection is one handoff.
-	for c in syn_cookie_sent ack_cookie_ok; do
+	# Retransmitted SYNs or ACKs may add to these, and so may a client's first data
+	# segment when it reaches TC in the same receive batch as its final ACK (both carry
+	# the cookie; the kernel keeps one socket): the server's accept count below is exact.
+	for c in syn_cookie_sent ack_cookie_ok handoff_ok; do
 		expect_ge "counter $c" "$(delta "$WORK/before.json" "$WORK/after.json" "$c")" $((2 * n))
 	done
-	expect_eq "counter handoff_ok" "$(delta "$WORK/before.json" "$WORK/after.json" handoff_ok)" \
-		$((2 * n))
 	expect_eq "connections accepted by the server" "$(accepted)" $((4 + 2 * n))
 	note "$((2 * n)) handshakes: $("${ST[@]}" changed "$WORK/before.json" "$WORK/after.json")"
 	note "server veth: 0 kernel SYN-ACKs; client veth: $((2 * n)) SYN-ACKs"
@@ -271,7 +271,7 @@ t_iperf3()
 			# iperf3 opens a control and a data connection: both must be cookie-made.
 			sent=$(delta "$WORK/before.json" "$WORK/after.json" syn_cookie_sent)
 			expect_ge "IPv$fam $dir cookie SYN-ACKs" "$sent" 2
-			expect_eq "IPv$fam $dir handoffs" \
+			expect_ge "IPv$fam $dir handoffs (at least; see handshake_test)" \
 				"$(delta "$WORK/before.json" "$WORK/after.json" handoff_ok)" 2
 			note "IPv$fam $dir: $tx bytes sent, $octets IP bytes in at the receiver" \
 				"(iperf3 counted $rx), $rate Gbit/s," \
@@ -300,7 +300,7 @@ t_client_options()
 			handshakes "$knob$fam" "$(dst_of $fam)" 3
 			snap "$WORK/after.json"
 			expect_eq "$knob=0 IPv$fam connections" "$HS_OK" 3
-			expect_eq "$knob=0 IPv$fam handoffs" \
+			expect_ge "$knob=0 IPv$fam handoffs (at least; see handshake_test)" \
 				"$(delta "$WORK/before.json" "$WORK/after.json" handoff_ok)" 3
 			expect_eq "$knob=0 IPv$fam kernel SYN-ACKs" "$HS_SRV_SYNACKS" 0
 			profile=$(sort -u <<<"$HS_PROFILE")
@@ -328,7 +328,7 @@ t_server_syncookies()
 			handshakes "sc$v-$fam" "$(dst_of $fam)" 10
 			snap "$WORK/after.json"
 			expect_eq "tcp_syncookies=$v IPv$fam connections" "$HS_OK" 10
-			expect_eq "tcp_syncookies=$v IPv$fam handoffs" \
+			expect_ge "tcp_syncookies=$v IPv$fam handoffs (at least; see handshake_test)" \
 				"$(delta "$WORK/before.json" "$WORK/after.json" handoff_ok)" 10
 			expect_eq "tcp_syncookies=$v IPv$fam kernel SYN-ACKs" "$HS_SRV_SYNACKS" 0
 		done
