@@ -29,7 +29,9 @@ BPF_HEADERS := $(wildcard bpf/*.h) include/xsc_common.h
 USER_SRCS := $(wildcard user/*.c)
 USER_HEADERS := $(wildcard user/*.h) include/xsc_common.h
 UNIT_SRCS := $(wildcard tests/unit/*.c)
-BENCH_SRCS := tests/bench/micro.c tests/unit/pkt.c user/reasons.c
+# The user-space pieces the test programs share with the tool (counters, names, pins, log).
+TOOL_LIB_SRCS := user/reasons.c user/stats.c user/pin.c user/log.c
+BENCH_SRCS := tests/bench/micro.c tests/unit/pkt.c $(TOOL_LIB_SRCS)
 
 .DELETE_ON_ERROR:
 # Keep the BPF objects the skeletons are generated from (they are loaded by tools too).
@@ -80,9 +82,9 @@ xdp-syncookie: $(USER_SRCS) $(USER_HEADERS) $(BUILD)/xdp_syncookie.skel.h $(BUIL
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(USER_SRCS) -o $@ $(LDLIBS)
 
-$(BUILD)/test_unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h) user/reasons.c $(BUILD)/xdp_syncookie.skel.h
+$(BUILD)/test_unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(TOOL_LIB_SRCS) $(BUILD)/xdp_syncookie.skel.h
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $(UNIT_SRCS) user/reasons.c -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $(UNIT_SRCS) $(TOOL_LIB_SRCS) -o $@ $(LDLIBS)
 
 $(BUILD)/bench_micro: $(BENCH_SRCS) tests/unit/pkt.h $(BUILD)/xdp_syncookie.skel.h $(BUILD)/baselines.skel.h
 	$(call msg,CC,$@)

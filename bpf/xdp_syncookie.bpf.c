@@ -114,8 +114,8 @@ __noinline int syn_checksums(struct xdp_md *ctx, const struct pkt *p)
 
 __noinline int handle_syn(struct xdp_md *ctx, const struct pkt *p, const struct xsc_keyring *kr)
 {
-	__u64 now_ns = bpf_ktime_get_coarse_ns();
 	struct synack_args args = {};
+	__u64 now_ns;
 	struct cookie_flow flow;
 	int ret;
 
@@ -145,6 +145,7 @@ __noinline int handle_syn(struct xdp_md *ctx, const struct pkt *p, const struct 
 		break;
 	}
 
+	now_ns = bpf_ktime_get_coarse_ns();	/* only for SYNs that get a cookie */
 	cookie_flow_init(&flow, p, p->seq);
 	args.data.mss_idx = cookie_mss_index(p->family, args.opts.mss);
 	args.data.wscale = args.opts.wscale;

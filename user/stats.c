@@ -7,30 +7,22 @@
 #include <bpf/libbpf.h>
 #include "stats.h"
 
-int stats_read(const struct pin_paths *pp, __u64 *totals)
+int stats_sum(int fd, __u64 *totals)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
-	char path[PATH_MAX];
-	int ncpus = libbpf_num_possible_cpus(), fd, err = 0;
+	int ncpus = libbpf_num_possible_cpus(), err = 0;
 	__u64 *percpu;
 
 	if (ncpus < 0)
 		return ncpus;
-	if (pin_path(pp, XSC_MAP_STATS, path, sizeof(path)))
-		return -ENAMETOOLONG;
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return -errno;
-	percpu = calloc(ncpus, sizeof(*percpu));
-	if (!percpu) {
-		close(fd);
-		return -ENOMEM;
-	}
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.max_entries != XSC_STAT_MAX ||
 	    info.value_size != sizeof(__u64))
-		err = -EPROTO;
-	for (__u32 i = 0; !err && i < XSC_STAT_MAX; i++) {
+		return -EPROTO;
+	percpu = calloc(ncpus, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	for (__u32 i = 0; i < XSC_STAT_MAX; i++) {
 		totals[i] = 0;
 		if (bpf_map_lookup_elem(fd, &i, percpu)) {
 			err = -errno;
@@ -40,6 +32,20 @@ int stats_read(const struct pin_paths *pp, __u64 *totals)
 			totals[i] += percpu[c];
 	}
 	free(percpu);
+	return err;
+}
+
+int stats_read(const struct pin_paths *pp, __u64 *totals)
+{
+	char path[PATH_MAX];
+	int fd, err;
+
+	if (pin_path(pp, XSC_MAP_STATS, path, sizeof(path)))
+		return -ENAMETOOLONG;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	err = stats_sum(fd, totals);
 	close(fd);
 	return err;
 }

@@ -38,14 +38,7 @@ else
 	LEGIT=100
 fi
 
-WORK=$(mktemp -d)
-cleanup()
-{
-	lab_down
-	rm -rf -- "$WORK"
-}
-trap cleanup EXIT
-LAB_QUIET=1 lab_up "bench$$" >/dev/null
+lab_session bench
 
 srv_if=$LAB_SRV_IF_ATK
 atk_if=$LAB_ATK_IF

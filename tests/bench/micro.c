@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 #include "pkt.h"
 #include "reasons.h"
+#include "stats.h"
 #include "xdp_syncookie.skel.h"
 #include "baselines.skel.h"
 
@@ -31,7 +32,6 @@
 
 static struct xdp_syncookie *xsc;
 static struct baselines *base;
-static int ncpus;
 
 static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -40,14 +40,9 @@ static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list a
 
 static uint64_t counter(int reason)
 {
-	uint64_t *v = calloc(ncpus, sizeof(*v)), sum = 0;
-	uint32_t key = reason;
+	__u64 totals[XSC_STAT_MAX];
 
-	if (v && !bpf_map_lookup_elem(bpf_map__fd(xsc->maps.xsc_stats), &key, v))
-		for (int i = 0; i < ncpus; i++)
-			sum += v[i];
-	free(v);
-	return sum;
+	return stats_sum(bpf_map__fd(xsc->maps.xsc_stats), totals) ? 0 : totals[reason];
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -230,7 +225,6 @@ int main(int argc, char **argv)
 			strerror(errno));
 		return 1;
 	}
-	ncpus = libbpf_num_possible_cpus();
 	xsc = xdp_syncookie__open_and_load();
 	base = baselines__open_and_load();
 	if (!xsc || !base) {

@@ -20,14 +20,7 @@ else
 	SECS=5
 fi
 
-WORK=$(mktemp -d)
-cleanup()
-{
-	lab_down
-	rm -rf -- "$WORK"
-}
-trap cleanup EXIT
-LAB_QUIET=1 lab_up "ovh$$" >/dev/null
+lab_session ovh
 
 # nginx serving a small page from a private prefix inside the server namespace.
 mkdir -p "$WORK/nginx"

@@ -212,6 +212,16 @@ lab_down()
 	return 0
 }
 
+# lab_session NAME: for a script that needs one lab for its whole life: a scratch dir in
+# $WORK, a quiet lab, and an EXIT trap that removes both however the script ends.
+lab_session()
+{
+	WORK=$(mktemp -d)
+	# shellcheck disable=SC2064
+	trap "lab_down; rm -rf -- '$WORK'" EXIT
+	LAB_QUIET=1 lab_up "$1$$" >/dev/null
+}
+
 # Run a command in a namespace. The server gets the lab's bpffs as LIBXDP_BPFFS.
 lab_srv()
 {

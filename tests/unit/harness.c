@@ -7,10 +7,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "harness.h"
+#include "stats.h"
 #include "xdp_syncookie.skel.h"	/* after xsc_common.h: it names struct xsc_settings */
 
 static struct xdp_syncookie *skel;
-static int ncpus;
 
 static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -30,8 +30,7 @@ int harness_open(void)
 		fprintf(stderr, "harness: loading xdp_syncookie failed: %s\n", strerror(-err));
 		return err;
 	}
-	ncpus = libbpf_num_possible_cpus();
-	return ncpus < 0 ? ncpus : 0;
+	return 0;
 }
 
 void harness_close(void)
@@ -45,29 +44,14 @@ int harness_prog_fd(void)
 	return bpf_program__fd(skel->progs.xdp_syncookie);
 }
 
-static int stats_read(uint64_t *totals)
+static int counters(__u64 *totals)
 {
-	uint64_t *percpu = calloc(ncpus, sizeof(*percpu));
-	int fd = bpf_map__fd(skel->maps.xsc_stats);
-
-	if (!percpu)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < XSC_STAT_MAX; i++) {
-		totals[i] = 0;
-		if (bpf_map_lookup_elem(fd, &i, percpu)) {
-			free(percpu);
-			return -errno;
-		}
-		for (int c = 0; c < ncpus; c++)
-			totals[i] += percpu[c];
-	}
-	free(percpu);
-	return 0;
+	return stats_sum(bpf_map__fd(skel->maps.xsc_stats), totals);
 }
 
 int harness_run(const uint8_t *frame, size_t len, struct xdp_result *r)
 {
-	uint64_t before[XSC_STAT_MAX], after[XSC_STAT_MAX];
+	__u64 before[XSC_STAT_MAX], after[XSC_STAT_MAX];
 	struct xdp_md ctx_in = { .data = 0, .data_end = len }, ctx_out = {};
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = len,
 		    .data_out = r->out, .data_size_out = sizeof(r->out), .ctx_in = &ctx_in,
@@ -75,13 +59,15 @@ int harness_run(const uint8_t *frame, size_t len, struct xdp_result *r)
 		    .ctx_size_out = sizeof(ctx_out), .repeat = 1);
 	int err;
 
-	if (stats_read(before))
-		return -errno;
+	err = counters(before);
+	if (err)
+		return err;
 	err = bpf_prog_test_run_opts(harness_prog_fd(), &opts);
 	if (err)
 		return -errno;
-	if (stats_read(after))
-		return -errno;
+	err = counters(after);
+	if (err)
+		return err;
 	r->action = opts.retval;
 	r->meta_len = ctx_out.data;	/* the kernel reports data relative to data_meta */
 	r->frame = r->out + r->meta_len;
