@@ -8,7 +8,7 @@ VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 BUILD := build
 
 CFLAGS ?= -O2 -g
-CFLAGS += -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(BUILD)
+CFLAGS += -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(BUILD) -Iuser/core -Iuser/export
 BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -Wall -Werror -Iinclude -I$(BUILD) -D__TARGET_ARCH_x86
 LDLIBS := -lxdp -lbpf -lelf -lz -ljson-c
 
@@ -25,13 +25,15 @@ DEB_PACKAGES := clang-19 llvm-19 bpftool libbpf-dev libxdp-dev xdp-tools libelf-
 	libjson-c-dev pkg-config make gcc iproute2 ethtool tcpdump hping3 python3 python3-scapy \
 	python3-pytest iperf3 nginx curl socat nftables netsniff-ng gnuplot-nox procps wrk util-linux
 
-BPF_HEADERS := $(wildcard bpf/*.h) include/xsc_common.h
-USER_SRCS := $(wildcard user/*.c)
-USER_HEADERS := $(wildcard user/*.h) include/xsc_common.h
-UNIT_SRCS := $(wildcard tests/unit/*.c)
-# The user-space pieces the test programs share with the tool (counters, names, pins, log).
-TOOL_LIB_SRCS := user/reasons.c user/stats.c user/pin.c user/log.c
-BENCH_SRCS := tests/bench/micro.c tests/unit/pkt.c $(TOOL_LIB_SRCS)
+BPF_HEADERS := $(wildcard bpf/lib/*.h bpf/policy/*.h) $(wildcard include/xsc/*)
+# user/core is the library the tool, the tests and the benchmarks link; user/export formats
+# what it reads; user/cli is the tool.
+CORE_SRCS := $(wildcard user/core/*.c user/export/*.c)
+USER_SRCS := $(CORE_SRCS) $(wildcard user/cli/*.c)
+USER_HEADERS := $(wildcard user/*/*.h) $(wildcard include/xsc/*)
+UNIT_SRCS := $(wildcard tests/unit/*.c) tests/lib/pkt.c
+TOOL_LIB_SRCS := $(CORE_SRCS)
+BENCH_SRCS := tests/bench/micro.c tests/lib/pkt.c $(TOOL_LIB_SRCS)
 
 .DELETE_ON_ERROR:
 # Keep the BPF objects the skeletons are generated from (they are loaded by tools too).
@@ -60,15 +62,15 @@ $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HEADERS) $(BUILD)/vmlinux.h | $(BUILD)
 
 $(BUILD)/%.bench.bpf.o: tests/bench/%.bpf.c $(BPF_HEADERS) $(BUILD)/vmlinux.h | $(BUILD)
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -Ibpf -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) -Ibpf/lib -c $< -o $@
 
 $(BUILD)/xdp_pass.bpf.o: tests/lab/xdp_pass.bpf.c $(BUILD)/vmlinux.h | $(BUILD)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/synflood: tests/lab/synflood.c tests/unit/pkt.c tests/unit/pkt.h | $(BUILD)
+$(BUILD)/synflood: tests/lab/synflood.c tests/lib/pkt.c tests/lib/pkt.h | $(BUILD)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit tests/lab/synflood.c tests/unit/pkt.c -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests/lib tests/lab/synflood.c tests/lib/pkt.c -o $@
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,SKEL,$@)
@@ -80,19 +82,21 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bench.bpf.o
 
 xdp-syncookie: $(USER_SRCS) $(USER_HEADERS) $(BUILD)/xdp_syncookie.skel.h $(BUILD)/tc_handoff.skel.h
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(USER_SRCS) -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -Iuser/cli $(USER_SRCS) -o $@ $(LDLIBS)
 
-$(BUILD)/test_unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(TOOL_LIB_SRCS) $(BUILD)/xdp_syncookie.skel.h
+$(BUILD)/test_unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h) tests/lib/pkt.h $(TOOL_LIB_SRCS) $(USER_HEADERS) \
+		$(BUILD)/xdp_syncookie.skel.h $(BUILD)/tc_handoff.skel.h
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $(UNIT_SRCS) $(TOOL_LIB_SRCS) -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -Itests/lib $(UNIT_SRCS) $(TOOL_LIB_SRCS) -o $@ $(LDLIBS)
 
-$(BUILD)/bench_micro: $(BENCH_SRCS) tests/unit/pkt.h $(BUILD)/xdp_syncookie.skel.h $(BUILD)/baselines.skel.h
+$(BUILD)/bench_micro: $(BENCH_SRCS) tests/lib/pkt.h $(USER_HEADERS) $(BUILD)/xdp_syncookie.skel.h \
+		$(BUILD)/tc_handoff.skel.h $(BUILD)/baselines.skel.h
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Iuser -Itests/unit $(BENCH_SRCS) -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -Itests/lib $(BENCH_SRCS) -o $@ $(LDLIBS)
 
-$(BUILD)/flood: tests/bench/flood.c tests/unit/pkt.c tests/unit/pkt.h $(BUILD)/flood.skel.h
+$(BUILD)/flood: tests/bench/flood.c tests/lib/pkt.c tests/lib/pkt.h $(BUILD)/flood.skel.h
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit tests/bench/flood.c tests/unit/pkt.c -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -Itests/lib tests/bench/flood.c tests/lib/pkt.c -o $@ $(LDLIBS)
 
 deps:
 	$(Q)./tests/deps.sh $(DEB_PACKAGES)

@@ -144,7 +144,7 @@ main()
 
 	heading "Result"
 	sent=$(lab_xsc stats --json | "$LAB_PY" -c \
-		'import json,sys; print(sum(c["syn_cookie_sent"] for c in json.load(sys.stdin)["interfaces"].values()))')
+		'import json,sys; print(sum(c["counters"]["syn_cookie_sent"] for c in json.load(sys.stdin)["interfaces"].values()))')
 	echo "$ok fetches succeeded, $failed failed during the flood; $sent SYNs answered by XDP"
 	if [ "$ok" -eq 0 ] || [ "$failed" -ne 0 ]; then
 		die "some fetches failed during the flood"

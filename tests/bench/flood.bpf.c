@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* SYN-flood generator: run with BPF_F_TEST_XDP_LIVE_FRAMES, rewrites a template SYN per frame. */
+#define XSC_HOOK_XDP
 #include "tcpopt.h"
 #include "csum.h"
 
@@ -59,8 +60,8 @@ int xdp_flood(struct xdp_md *ctx)
 	}
 	if (len == 0 || len > TEMPLATE_MAX || bpf_xdp_store_bytes(ctx, 0, template, len))
 		return XDP_ABORTED;
-	data = xdp_data(ctx);
-	data_end = xdp_data_end(ctx);
+	data = ctx_data(ctx);
+	data_end = ctx_data_end(ctx);
 	eth = data;
 	if ((void *)(eth + 1) > data_end)
 		return XDP_ABORTED;

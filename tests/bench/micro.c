@@ -22,6 +22,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "pkt.h"
+#include "policy.h"
 #include "reasons.h"
 #include "stats.h"
 #include "xdp_syncookie.skel.h"
@@ -40,7 +41,7 @@ static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list a
 
 static uint64_t counter(int reason)
 {
-	__u64 totals[XSC_STAT_MAX];
+	__u64 totals[XSC_STAT_SLOTS];
 
 	return stats_sum(bpf_map__fd(xsc->maps.xsc_stats), totals) ? 0 : totals[reason];
 }
@@ -231,8 +232,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench-micro: loading programs failed: %s\n", strerror(errno));
 		goto out;
 	}
-	if (bpf_map_update_elem(bpf_map__fd(xsc->maps.xsc_keys), &zero, &kr, BPF_ANY))
+	if (bpf_map_update_elem(bpf_map__fd(xsc->maps.xsc_host_keys), &zero, &kr, BPF_ANY))
 		goto out;
+	{
+		static struct xsc_policy pol;
+
+		policy_defaults(&pol);
+		pol.engage = XSC_ENGAGE_ALWAYS;
+		if (policy_install(bpf_map__fd(xsc->maps.xsc_policy), &pol))
+			goto out;
+	}
 	n = build_cases(cases);
 	if (n < 0) {
 		fprintf(stderr, "bench-micro: the SYN case did not produce a SYN-ACK\n");

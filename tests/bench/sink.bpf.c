@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Benchmark sink on the attacker's link: counts the SYN-ACKs that come back, drops all. */
+#define XSC_HOOK_XDP
 #include "parse.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -29,7 +30,7 @@ static __always_inline void bump(__u32 which)
 SEC("xdp")
 int xdp_sink(struct xdp_md *ctx)
 {
-	void *data = xdp_data(ctx), *data_end = xdp_data_end(ctx);
+	void *data = ctx_data(ctx), *data_end = ctx_data_end(ctx);
 	struct ethhdr *eth = data;
 	__u8 *flags = NULL;
 

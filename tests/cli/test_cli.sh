@@ -90,7 +90,7 @@ nothing_left "detach left nothing on d0" d0
 expect "attach v0" 0 "v0: attached" attach v0 --ports 80,443
 expect "status shows v0" 0 "ports: +80,443" status v0
 # The current key (key[gen & 1]) must be random, never the empty slot.
-keys=$(ip netns exec "$ns" bpftool map dump pinned "$fs/xdp-syncookie/xsc_keys" -j 2>/dev/null)
+keys=$(ip netns exec "$ns" bpftool map dump pinned "$fs/xdp-syncookie/xsc_host_keys" -j 2>/dev/null)
 if /usr/bin/python3 -c '
 import json, sys
 v = [int(b, 16) for b in json.loads(sys.argv[1])[0]["value"]]
@@ -104,7 +104,7 @@ fi
 expect "attach twice refused" 1 "already attached" attach v0
 expect "still attached after the refused second attach" 0 "v0: attached" status v0
 run stats v0 --json
-if /usr/bin/python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert "syn_cookie_sent" in d["interfaces"]["v0"]' "$out"; then
+if /usr/bin/python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert "syn_cookie_sent" in d["interfaces"]["v0"]["counters"]' "$out"; then
 	ok "stats --json parses and names the counters"
 else
 	bad "stats --json parses and names the counters" "not the documented JSON"
@@ -120,10 +120,10 @@ expect "status when not attached" 1 "not attached" status v0
 # The key survives while another interface stays attached.
 run attach v0 -m skb
 run attach d0 -m skb
-key1=$(ip netns exec "$ns" bpftool map dump pinned "$fs/xdp-syncookie/xsc_keys" 2>/dev/null | md5sum)
+key1=$(ip netns exec "$ns" bpftool map dump pinned "$fs/xdp-syncookie/xsc_host_keys" 2>/dev/null | md5sum)
 run detach v0
 run attach v0 -m skb
-key2=$(ip netns exec "$ns" bpftool map dump pinned "$fs/xdp-syncookie/xsc_keys" 2>/dev/null | md5sum)
+key2=$(ip netns exec "$ns" bpftool map dump pinned "$fs/xdp-syncookie/xsc_host_keys" 2>/dev/null | md5sum)
 if [ "$key1" = "$key2" ]; then ok "re-attach keeps the shared cookie key"; else out=""; bad "re-attach keeps the shared cookie key" "key changed"; fi
 run detach v0 d0
 

@@ -6,8 +6,15 @@ import sys
 
 
 def load_xsc(path):
+    """{IFACE: {counter: value}} from `xdp-syncookie stats --json`."""
     with open(path) as f:
-        return json.load(f)["interfaces"]
+        return {i: v["counters"] for i, v in json.load(f)["interfaces"].items()}
+
+
+def load_ports(path):
+    """{IFACE: {port: state}} from `xdp-syncookie stats --json`."""
+    with open(path) as f:
+        return {i: v.get("ports", {}) for i, v in json.load(f)["interfaces"].items()}
 
 
 def xsc_value(ifaces, name, iface):

@@ -7,8 +7,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "harness.h"
+#include "policy.h"
 #include "stats.h"
-#include "xdp_syncookie.skel.h"	/* after xsc_common.h: it names struct xsc_settings */
+#include "xdp_syncookie.skel.h"	/* after xsc/abi.h: it names struct xsc_settings */
 
 static struct xdp_syncookie *skel;
 
@@ -21,14 +22,18 @@ static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list a
 
 int harness_open(void)
 {
-	int err;
+	int ncpus = libbpf_num_possible_cpus();
 
 	libbpf_set_print(quiet_print);
-	skel = xdp_syncookie__open_and_load();
-	if (!skel) {
-		err = -errno;
-		fprintf(stderr, "harness: loading xdp_syncookie failed: %s\n", strerror(-err));
-		return err;
+	skel = xdp_syncookie__open();
+	if (!skel || ncpus < 0) {
+		fprintf(stderr, "harness: opening xdp_syncookie failed: %s\n", strerror(errno));
+		return -errno;
+	}
+	skel->rodata->xsc_nr_cpus = ncpus;
+	if (xdp_syncookie__load(skel)) {
+		fprintf(stderr, "harness: loading xdp_syncookie failed: %s\n", strerror(errno));
+		return -errno;
 	}
 	return 0;
 }
@@ -44,6 +49,13 @@ int harness_prog_fd(void)
 	return bpf_program__fd(skel->progs.xdp_syncookie);
 }
 
+int harness_map_fd(const char *name)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(skel->obj, name);
+
+	return map ? bpf_map__fd(map) : -ENOENT;
+}
+
 static int counters(__u64 *totals)
 {
 	return stats_sum(bpf_map__fd(skel->maps.xsc_stats), totals);
@@ -51,7 +63,7 @@ static int counters(__u64 *totals)
 
 int harness_run(const uint8_t *frame, size_t len, struct xdp_result *r)
 {
-	__u64 before[XSC_STAT_MAX], after[XSC_STAT_MAX];
+	__u64 before[XSC_STAT_SLOTS], after[XSC_STAT_SLOTS];
 	struct xdp_md ctx_in = { .data = 0, .data_end = len }, ctx_out = {};
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = len,
 		    .data_out = r->out, .data_size_out = sizeof(r->out), .ctx_in = &ctx_in,
@@ -73,7 +85,7 @@ int harness_run(const uint8_t *frame, size_t len, struct xdp_result *r)
 	r->frame = r->out + r->meta_len;
 	r->out_len = opts.data_size_out - r->meta_len;
 	r->reason = -1;
-	for (int i = 0; i < XSC_STAT_MAX; i++) {
+	for (int i = 0; i < XSC_STAT_SLOTS; i++) {
 		uint64_t d = after[i] - before[i];
 
 		if (d == 0)
@@ -91,31 +103,24 @@ int harness_set_keys(const struct xsc_keyring *kr)
 {
 	uint32_t zero = 0;
 
-	return bpf_map_update_elem(bpf_map__fd(skel->maps.xsc_keys), &zero, kr, BPF_ANY) ? -errno : 0;
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.xsc_host_keys), &zero, kr, BPF_ANY) ?
+		       -errno : 0;
 }
 
 int harness_get_keys(struct xsc_keyring *kr)
 {
 	uint32_t zero = 0;
 
-	return bpf_map_lookup_elem(bpf_map__fd(skel->maps.xsc_keys), &zero, kr) ? -errno : 0;
+	return bpf_map_lookup_elem(bpf_map__fd(skel->maps.xsc_host_keys), &zero, kr) ? -errno : 0;
 }
 
-int harness_set_ports(const uint16_t *ports, int n)
+int harness_set_policy(const struct xsc_policy *pol)
 {
-	struct xsc_policy pol = { .ports_listed = n > 0 };
-	int ports_fd = bpf_map__fd(skel->maps.xsc_ports);
-	uint32_t zero = 0;
-	uint8_t off = 0, on = XSC_PORT_PROTECTED;
+	return policy_install(bpf_map__fd(skel->maps.xsc_policy), pol);
+}
 
-	for (uint32_t p = 0; p < XSC_PORTS_MAX; p++)
-		if (bpf_map_update_elem(ports_fd, &p, &off, BPF_ANY))
-			return -errno;
-	for (int i = 0; i < n; i++) {
-		uint32_t p = ports[i];
-
-		if (bpf_map_update_elem(ports_fd, &p, &on, BPF_ANY))
-			return -errno;
-	}
-	return bpf_map_update_elem(bpf_map__fd(skel->maps.xsc_policy), &zero, &pol, BPF_ANY) ? -errno : 0;
+void harness_policy_always(struct xsc_policy *pol)
+{
+	policy_defaults(pol);
+	pol->engage = XSC_ENGAGE_ALWAYS;
 }

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Runs the real XDP program through BPF_PROG_TEST_RUN and reads its counters. */
+/* Runs the real XDP program through BPF_PROG_TEST_RUN and reads its counters and maps. */
 #ifndef XSC_TEST_HARNESS_H
 #define XSC_TEST_HARNESS_H
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "xsc_common.h"
+#include "xsc/abi.h"
 #include "pkt.h"
 
 struct xdp_result {
@@ -20,12 +20,17 @@ struct xdp_result {
 int harness_open(void);
 void harness_close(void);
 int harness_prog_fd(void);
+/* The fd of one of the program's maps, by name. */
+int harness_map_fd(const char *name);
 /* Runs one frame; fills r. Returns 0 or -errno from the syscall. */
 int harness_run(const uint8_t *frame, size_t len, struct xdp_result *r);
 /* Keys: gen 0 means "no key". */
 int harness_set_keys(const struct xsc_keyring *kr);
 int harness_get_keys(struct xsc_keyring *kr);
-/* Ports: NULL/0 protects every port. */
-int harness_set_ports(const uint16_t *ports, int n);
+/* Puts a policy in force, as 'attach' and 'set' do. */
+int harness_set_policy(const struct xsc_policy *pol);
+/* The policy the packet cases run under: every port, engage always (no engage state
+ * decides: every SYN to a listener is answered), defaults otherwise. */
+void harness_policy_always(struct xsc_policy *pol);
 
 #endif /* XSC_TEST_HARNESS_H */

@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What the BPF programs and user space share: reasons, map names, pinned layouts, structs. */
+#ifndef XSC_ABI_H
+#define XSC_ABI_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* ---- verdict reasons (reasons.def) ---- */
+
+enum xsc_verdict {
+	XSC_VERDICT_PASS,	/* on to the kernel */
+	XSC_VERDICT_TX,		/* answered from XDP */
+	XSC_VERDICT_DROP,
+};
+
+#define XSC_REASON(num, name, verdict, short, desc) XSC_STAT_##name = num,
+enum xsc_stat {
+#include "reasons.def"
+};
+#undef XSC_REASON
+
+/* Counter slots in the stats map: fixed, so appending a reason keeps old pins readable. */
+#define XSC_STAT_SLOTS 64
+
+/* ---- load-time settings: the programs' .rodata, fixed until re-attach ---- */
+
+struct xsc_settings {
+	__u16 mss4;		/* MSS we advertise in IPv4 SYN-ACKs */
+	__u16 mss6;		/* MSS we advertise in IPv6 SYN-ACKs */
+	__u16 window;		/* unscaled receive window in SYN-ACKs */
+	__u8 wscale;		/* our window scale, offered when the client sends one */
+	__u8 ttl;		/* IPv4 TTL and IPv6 hop limit of SYN-ACKs */
+	__u8 flags;		/* XSC_F_* */
+	__u8 pad[3];
+};
+
+#define XSC_F_OFFER_TS (1 << 0)		/* answer timestamps when the client sends them */
+#define XSC_F_OFFER_SACK (1 << 1)	/* offer SACK when the client permits it */
+#define XSC_F_OFFER_ECN (1 << 2)	/* accept ECN when the client asks (ECE+CWR) */
+#define XSC_F_PASS_TCP_FRAGS (1 << 3)	/* pass TCP fragments instead of dropping them */
+
+#define XSC_DEFAULT_MSS4 1460		/* 1500-byte MTU minus 40 bytes of IPv4+TCP */
+#define XSC_DEFAULT_MSS6 1440		/* 1500-byte MTU minus 60 bytes of IPv6+TCP */
+#define XSC_DEFAULT_WINDOW 64240	/* what Linux advertises in a SYN-ACK for MSS 1460 */
+#define XSC_DEFAULT_WSCALE 7		/* Linux's choice for its default 6 MiB rmem */
+#define XSC_DEFAULT_TTL 64		/* Linux's default ip_default_ttl */
+#define XSC_DEFAULT_FLAGS (XSC_F_OFFER_TS | XSC_F_OFFER_SACK | XSC_F_OFFER_ECN)
+#define XSC_MAX_WSCALE 14		/* RFC 7323: larger shifts are treated as 14 */
+
+/* ---- cookie keys (host-wide) ---- */
+
+/* key[gen & 1] is current, key[(gen + 1) & 1] the previous one. */
+struct xsc_key {
+	__u64 k0, k1;
+};
+struct xsc_keyring {
+	struct xsc_key key[2];
+	__u32 gen;		/* 0 = no key loaded yet */
+	__u32 pad;
+};
+
+/* When this host last answered a SYN with a cookie: an ACK without a socket can be one of
+ * ours only within a cookie's validity after that (used by engage 'never'). */
+struct xsc_host_issued {
+	__u64 last_cookie_ns;	/* CLOCK_MONOTONIC; 0: never */
+};
+
+/*
+ * The 32-bit cookie (the SYN-ACK's sequence number), low bit first:
+ *   ECN (1) | SACK (1) | client window scale (4, 15 = none) | MSS index (3) |
+ *   key generation parity (1) | time slot low bits (2) | SipHash bits (20)
+ * The hash covers the 4-tuple, the client's ISN, the full slot number and the low
+ * 12 bits, so none of them can be changed without the hash failing.
+ */
+#define XSC_COOKIE_ECN_SHIFT 0
+#define XSC_COOKIE_SACK_SHIFT 1
+#define XSC_COOKIE_WSCALE_SHIFT 2
+#define XSC_COOKIE_WSCALE_MASK 0xf
+#define XSC_COOKIE_WSCALE_NONE 15
+#define XSC_COOKIE_MSS_SHIFT 6
+#define XSC_COOKIE_MSS_MASK 0x7
+#define XSC_COOKIE_KEYGEN_SHIFT 9
+#define XSC_COOKIE_SLOT_SHIFT 10
+#define XSC_COOKIE_SLOT_MASK 0x3
+#define XSC_COOKIE_DATA_MASK 0xfff
+#define XSC_COOKIE_HASH_SHIFT 12
+#define XSC_COOKIE_HASH_BITS 20
+/* A slot is 2^36 ns (68.7 s) of CLOCK_MONOTONIC_COARSE; a cookie is valid in its own
+ * slot and the next one, so for 68.7 to 137 s: "about two minutes", like Linux. */
+#define XSC_COOKIE_SLOT_NS_SHIFT 36
+#define XSC_COOKIE_MAX_AGE 1
+#define XSC_COOKIE_VALID_NS ((__u64)(XSC_COOKIE_MAX_AGE + 1) << XSC_COOKIE_SLOT_NS_SHIFT)
+
+/* What the XDP program tells the TC handoff about a valid cookie ACK, in XDP metadata
+ * (at most 32 bytes): the kernel's struct bpf_tcp_req_attrs fields behind a magic. */
+struct xsc_handoff_meta {
+	__u32 magic;
+	__u32 rcv_tsval;
+	__u32 rcv_tsecr;
+	__u16 mss;
+	__u8 rcv_wscale;
+	__u8 snd_wscale;
+	__u8 ecn_ok;
+	__u8 wscale_ok;
+	__u8 sack_ok;
+	__u8 tstamp_ok;
+};
+#define XSC_META_MAGIC 0x58534332	/* "XSC2" */
+
+/* ---- policy: what is protected and when cookies engage (per interface, changed live) ---- */
+
+/* Engage modes, a default for the interface and an optional override per port. */
+enum xsc_engage {
+	XSC_ENGAGE_DEFAULT = 0,	/* per port: follow the interface's default */
+	XSC_ENGAGE_AUTO = 1,	/* cookies while the port is under pressure */
+	XSC_ENGAGE_ALWAYS = 2,	/* cookies for every SYN to a listener */
+	XSC_ENGAGE_NEVER = 3,	/* monitor: the kernel answers every SYN */
+};
+
+#define XSC_PORTS 65536
+/* Per-port byte of the policy. */
+#define XSC_PORT_PROTECTED 0x1
+#define XSC_PORT_MODE_SHIFT 1
+#define XSC_PORT_MODE_MASK 0x3
+
+/*
+ * The whole policy of an interface. It sits in a one-entry inner map behind the
+ * ARRAY_OF_MAPS xsc_policy: a change builds a new inner map and swaps it in, so a packet
+ * sees the old policy or the new one, never a mix (docs/design.md, "Live changes").
+ */
+struct xsc_policy {
+	__u32 syn_rate_high;	/* SYN/s to a port that engages it */
+	__u32 syn_rate_low;	/* below this (and queue_low) for hold_s, it disengages */
+	__u32 hold_s;
+	__u8 queue_high;	/* % of the listener's backlog that engages it */
+	__u8 queue_low;
+	__u8 engage;		/* enum xsc_engage: the default (never XSC_ENGAGE_DEFAULT) */
+	__u8 pad;
+	__u8 port[XSC_PORTS];	/* XSC_PORT_PROTECTED | mode << XSC_PORT_MODE_SHIFT */
+};
+
+/* Defaults; docs/design.md ("Engaging by itself") says why each. Low = high / 2. */
+#define XSC_DEFAULT_SYN_RATE 20000
+#define XSC_DEFAULT_QUEUE_FILL 50
+#define XSC_DEFAULT_HOLD_S 60
+#define XSC_LOW_DIVISOR 2
+
+/* ---- engage state (per interface and port) ---- */
+
+/* What engaged a port. */
+enum xsc_signal {
+	XSC_SIGNAL_NONE = 0,
+	XSC_SIGNAL_RATE = 1,	/* SYN rate above syn_rate_high */
+	XSC_SIGNAL_QUEUE = 2,	/* SYN queue (with SYNs still on their way) above queue_high */
+	XSC_SIGNAL_ACCEPT = 3,	/* accept queue above queue_high */
+};
+
+/* SYNs are counted per rate window of 2^26 ns (67.1 ms) and per lag tick of 2^22 ns (4.2 ms). */
+#define XSC_RATE_WINDOW_SHIFT 26
+#define XSC_LAG_TICK_SHIFT 22
+
+/* Windowed counters: window id << 32 | count, two buckets by window parity. */
+struct xsc_port_state {
+	__u64 engaged_since;	/* CLOCK_MONOTONIC ns; 0: not engaged */
+	__u64 busy_until;	/* engaged at least until then: last busy moment + hold */
+	__u64 changed_at;	/* last engage or disengage */
+	__u64 syn_win[2];	/* SYNs to the port per rate window, all CPUs */
+	__u64 passed_tick[2];	/* SYNs passed to the kernel per lag tick, all CPUs */
+	__u64 cookies;		/* cookie SYN-ACKs, as the CPUs have published them */
+	__u64 cookies_at_engage;
+	__u32 syn_rate;		/* SYN/s over the last complete window, as last judged */
+	__u32 qlen;		/* the listener's SYN queue, accept queue and backlog */
+	__u32 ack_backlog;
+	__u32 max_backlog;
+	__u32 engages;		/* how many times it engaged */
+	__u8 signal;		/* enum xsc_signal: what engaged it */
+	__u8 mode;		/* enum xsc_engage the port followed when last judged */
+	__u8 pad[2];
+};
+
+/* The value of the xsc_port_state map: the BPF side keeps its struct bpf_timer in front. */
+struct xsc_port_entry {
+	__u64 bpf_timer[2];
+	struct xsc_port_state st;
+};
+
+/*
+ * Per-CPU SYN tally: a direct-mapped table, one slot per port hash. A CPU counts here and
+ * adds its count to the port's state once per rate window (or when another port takes
+ * the slot), so no cache line is written by two CPUs for every SYN.
+ */
+#define XSC_TALLY_SLOTS 256
+#define XSC_TALLY_SLOT(port) ((((__u32)(port) * 2654435761u) >> 24) & (XSC_TALLY_SLOTS - 1))
+struct xsc_tally {
+	__u32 window;		/* rate window of the counts */
+	__u16 port;
+	__u16 pad;
+	__u32 syns;		/* SYNs to the port in that window, this CPU */
+	__u32 cookies;		/* cookie SYN-ACKs among them */
+};
+
+/* Ring-buffer events: one per engage and disengage. */
+enum xsc_event_type {
+	XSC_EVENT_ENGAGE = 1,
+	XSC_EVENT_DISENGAGE = 2,
+};
+struct xsc_event {
+	__u64 time;		/* CLOCK_MONOTONIC ns */
+	__u64 engaged_for;	/* disengage: ns it was engaged */
+	__u64 cookies;		/* disengage: cookie SYN-ACKs sent while engaged */
+	__u32 type;		/* enum xsc_event_type */
+	__u32 syn_rate;		/* SYN/s */
+	__u32 qlen, ack_backlog, max_backlog;
+	__u16 port;
+	__u8 signal;		/* engage: enum xsc_signal */
+	__u8 mode;		/* enum xsc_engage in force for the port */
+};
+
+/* ---- maps and pins ---- */
+
+/* Map names are also their pin names. Maps named xsc_host_* are shared by every attached
+ * interface and pinned at the root; the others are pinned per interface. */
+#define XSC_HOST_MAP_PREFIX "xsc_host_"
+#define XSC_MAP_STATS "xsc_stats"
+#define XSC_MAP_POLICY "xsc_policy"
+#define XSC_MAP_PORT_STATE "xsc_port_state"
+#define XSC_MAP_TALLY "xsc_tally"
+#define XSC_MAP_EVENTS "xsc_events"
+#define XSC_MAP_INFO "xsc_info"
+#define XSC_MAP_KEYS "xsc_host_keys"
+#define XSC_MAP_ISSUED "xsc_host_issued"
+
+/*
+ * <bpffs>/xdp-syncookie/xsc_host_*        shared by every interface
+ * <bpffs>/xdp-syncookie/IFACE/xsc_*       one interface
+ * <bpffs> is $LIBXDP_BPFFS (libxdp's own variable, so its dispatcher pins and ours share
+ * one filesystem) or /sys/fs/bpf.
+ */
+#define XSC_PIN_DIR "xdp-syncookie"
+/* Bump when a pinned map changes shape: pins of another layout are refused. */
+#define XSC_PIN_LAYOUT 2
+
+#define XSC_IFNAMSIZ 16
+/* The attach record (map xsc_info): how this interface was attached. */
+struct xsc_attach_info {
+	__u32 layout;			/* XSC_PIN_LAYOUT */
+	__u32 ifindex;
+	__u32 xdp_mode;			/* enum xdp_attach_mode */
+	__u32 xdp_prog_id;
+	__u32 tc_prog_id;
+	__u32 tc_handle;
+	__u32 tc_priority;
+	__u32 created_clsact;		/* detach removes the clsact qdisc only if we made it */
+	__u64 attached_at;		/* unix seconds */
+	struct xsc_settings settings;
+	char ifname[XSC_IFNAMSIZ];
+};
+
+#endif /* XSC_ABI_H */

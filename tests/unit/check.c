@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The unit suite's bookkeeping: one case at a time, each failure with its reason. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <linux/bpf.h>
+#include "check.h"
+#include "reasons.h"
+
+int passed, failed;
+bool verbose;
+static const char *current;
+static bool case_failed;
+
+const struct xsc_keyring test_keys = {
+	.key = { { 0 }, { 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL } },
+	.gen = 1,
+};
+
+void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!case_failed)
+		printf("FAIL %s\n", current);
+	case_failed = true;
+	printf("     ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+void begin(const char *name)
+{
+	current = name;
+	case_failed = false;
+}
+
+void end(bool quiet)
+{
+	if (case_failed) {
+		failed++;
+		return;
+	}
+	passed++;
+	if (!quiet || verbose)
+		printf("ok   %s\n", current);
+}
+
+bool case_has_failed(void)
+{
+	return case_failed;
+}
+
+const char *reason_name(int r)
+{
+	const struct xsc_reason_info *info = r >= 0 ? xsc_reason(r) : NULL;
+
+	return info ? info->name : "(none or several)";
+}
+
+const char *action_name(int a)
+{
+	switch (a) {
+	case XDP_PASS: return "XDP_PASS";
+	case XDP_TX: return "XDP_TX";
+	case XDP_DROP: return "XDP_DROP";
+	default: return "other";
+	}
+}
+
+int reason_action(int reason)
+{
+	const struct xsc_reason_info *info = xsc_reason(reason);
+
+	if (!info)
+		return -1;
+	return !strcmp(info->verdict, "pass") ? XDP_PASS : !strcmp(info->verdict, "tx") ? XDP_TX :
+										      XDP_DROP;
+}
+
+int run_spec(const struct pkt_spec *s, struct xdp_result *r)
+{
+	uint8_t frame[PKT_MAX];
+	size_t len = pkt_build(s, frame);
+	int err = harness_run(frame, len, r);
+
+	if (err)
+		fail("BPF_PROG_TEST_RUN: %s", strerror(-err));
+	return err;
+}
+
+void expect_verdict(const struct xdp_result *r, int action, int reason)
+{
+	EXPECT(r->action == action, "action %s, want %s", action_name(r->action), action_name(action));
+	EXPECT(r->reason == reason, "counter %s, want %s", reason_name(r->reason), reason_name(reason));
+}
+
+void verdict_case(const char *name, const struct pkt_spec *s, int action, int reason)
+{
+	struct xdp_result r;
+
+	begin(name);
+	if (!run_spec(s, &r))
+		expect_verdict(&r, action, reason);
+	end(false);
+}
+
+void linux_syn(struct pkt_spec *s, int family)
+{
+	pkt_spec_syn(s, family);
+	opts_linux_syn(s, family == 4 ? 1460 : 1440, 123456, 7);
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The unit suite's bookkeeping: named cases, failures with reasons, and the shared fixtures. */
+#ifndef XSC_TEST_CHECK_H
+#define XSC_TEST_CHECK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "harness.h"
+
+extern int passed, failed;
+extern bool verbose;
+/* The key the suite loads (generation 1: the current key is key[1]); the SYN-ACK cookie
+ * is recomputed from it independently. */
+extern const struct xsc_keyring test_keys;
+
+void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define EXPECT(cond, ...)                                                                      \
+	do {                                                                                   \
+		if (!(cond))                                                                   \
+			fail(__VA_ARGS__);                                                     \
+	} while (0)
+
+void begin(const char *name);
+/* quiet: counted but printed only on failure (the option matrix). */
+void end(bool quiet);
+bool case_has_failed(void);
+
+const char *reason_name(int r);
+const char *action_name(int a);
+/* The XDP action a reason's verdict stands for. */
+int reason_action(int reason);
+
+int run_spec(const struct pkt_spec *s, struct xdp_result *r);
+void expect_verdict(const struct xdp_result *r, int action, int reason);
+void verdict_case(const char *name, const struct pkt_spec *s, int action, int reason);
+
+/* The unit namespace's own (non-loopback) addresses, for cases with real local sockets. */
+#define LOCAL4 "198.18.9.1"
+#define LOCAL6 "2001:2:0:9::1"
+
+/* Linux's own SYN layout (MSS, SACK_PERM, TS, NOP, WS) with the usual values. */
+void linux_syn(struct pkt_spec *s, int family);
+
+/* The groups of cases. */
+void test_packets(void);
+void test_engage(void);
+
+#endif /* XSC_TEST_CHECK_H */

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every command-line option, defined once (user/cli/options.c): its names, value, range,
+ * help line and how it is checked. Commands list the options they take; the getopt tables,
+ * the checks and the --help text all come from the one table.
+ */
+#ifndef XSC_OPTIONS_H
+#define XSC_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <xdp/libxdp.h>
+#include "policy.h"
+
+enum opt_id {
+	OPT_MODE,
+	OPT_PORTS,
+	OPT_MSS4,
+	OPT_MSS6,
+	OPT_WSCALE,
+	OPT_TTL,
+	OPT_ENGAGE,
+	OPT_PORT_ENGAGE,
+	OPT_SYN_RATE,
+	OPT_QUEUE_FILL,
+	OPT_HOLD,
+	OPT_JSON,
+	OPT_ALL,
+	OPT_COUNT,
+	OPT_TIMEOUT,
+	OPT_VERBOSE,
+	OPT_HELP,
+	OPT_END,
+};
+
+/* The options a command takes; attach and set share the policy ones. */
+#define OPTS_POLICY OPT_PORTS, OPT_ENGAGE, OPT_PORT_ENGAGE, OPT_SYN_RATE, OPT_QUEUE_FILL, OPT_HOLD
+
+struct opt_values {
+	unsigned long given;		/* bit 1 << OPT_* for each option on the command line */
+	int verbose;
+	enum xdp_attach_mode xdp_mode;
+	unsigned long num[OPT_END];	/* the value of each numeric option */
+	struct policy_change policy;	/* --ports, --engage, --port-engage and the thresholds */
+};
+
+static inline bool opt_given(const struct opt_values *v, enum opt_id id)
+{
+	return (v->given >> id) & 1;
+}
+
+/* Parses the options in allowed (OPT_END-terminated; -v and -h are always taken) and
+ * returns the index of the first positional argument, or -1 after --help, -2 after an
+ * error (a message naming the option and the value is printed). */
+int opts_parse(const enum opt_id *allowed, int argc, char **argv, struct opt_values *v);
+/* The "Options:" part of a command's --help. */
+void opts_help(FILE *f, const enum opt_id *allowed);
+
+/* Strict value parsers, also used by tests of the parsing itself. Each prints
+ * "OPTION: ..." naming the value and returns -EINVAL on error. */
+int parse_uint(const char *option, const char *text, unsigned long min, unsigned long max,
+	       unsigned long *out);
+/* "80,443,8000-8010" (ports 1-65535, no duplicates, at most XSC_MAX_LISTED_PORTS) or "all". */
+int parse_ports(const char *text, struct policy_change *c);
+/* "443:always,80:never,8080:default". */
+int parse_port_modes(const char *text, struct policy_change *c);
+
+#endif /* XSC_OPTIONS_H */

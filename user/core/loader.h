@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Attaching to and detaching from one interface: XDP program, TC handoff, maps, pins. */
+#ifndef XSC_LOADER_H
+#define XSC_LOADER_H
+
+#include <xdp/libxdp.h>
+#include "pin.h"
+
+struct attach_opts {
+	enum xdp_attach_mode mode;
+	struct xsc_settings settings;
+	const struct xsc_policy *policy;	/* put in force before any packet is seen */
+};
+
+/* The TC filter we own on each interface's ingress hook. Priority 1 runs it first; it
+ * hands every packet that is not a cookie ACK on to later filters (TC_ACT_UNSPEC). */
+#define XSC_TC_HANDLE 0x5853
+#define XSC_TC_PRIORITY 1
+
+/* 0, or -errno after printing what went wrong; on failure nothing is left attached. */
+int xsc_attach(const char *ifname, const struct attach_opts *o);
+/* 0, -ENOENT if nothing was attached, or -errno. */
+int xsc_detach(const char *ifname);
+/* Id of our XDP program on ifindex (0 if none) and the attach mode it runs in. */
+__u32 xsc_xdp_prog_id(int ifindex, enum xdp_attach_mode *mode);
+/* Id of our TC filter's program on ifindex, 0 if none. */
+__u32 xsc_tc_prog_id(int ifindex);
+
+#endif /* XSC_LOADER_H */

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The load-time SYN-ACK settings and their defaults. */
+#ifndef XSC_CORE_SETTINGS_H
+#define XSC_CORE_SETTINGS_H
+
+#include "xsc/abi.h"
+
+/* The window scale Linux itself offers in this network namespace. */
+unsigned long kernel_wscale(void);
+/* The defaults: Linux's own choices where it has one. */
+void settings_defaults(struct xsc_settings *s);
+
+#endif /* XSC_CORE_SETTINGS_H */
