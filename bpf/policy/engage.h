@@ -41,8 +41,9 @@ struct {
 #define NSEC_PER_SEC 1000000000ULL
 #define CLOCK_MONOTONIC 1
 /* The timer runs on CLOCK_MONOTONIC, the decisions on its coarse variant, which lags by up
- * to a jiffy: a hold that ends within this margin has ended. */
-#define TIMER_SLACK_NS (1ULL << 24)
+ * to a jiffy: a timer that fires before the coarse clock reached the end of the hold waits
+ * this much longer, so a port never disengages early. */
+#define TIMER_SLACK_NS (1ULL << 22)
 
 /* ---- windowed counters: window id << 32 | count, one bucket per window parity ---- */
 
@@ -151,8 +152,8 @@ static int hold_expired(void *map, __u32 *key, struct port_entry *e)
 
 	if (!e->st.engaged_since)
 		return 0;
-	if (until > now + TIMER_SLACK_NS) {
-		bpf_timer_start(&e->timer, until - now, 0);
+	if (now < until) {
+		bpf_timer_start(&e->timer, until - now + TIMER_SLACK_NS, 0);
 		return 0;
 	}
 	disengage(e, *key, now);
