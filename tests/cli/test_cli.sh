@@ -77,6 +77,16 @@ expect "--mss6 1219 refused" 2 "--mss6" attach v0 --mss6 1219
 expect "--wscale 15 refused" 2 "--wscale: 15 is out of range" attach v0 --wscale 15
 expect "--ttl 0 refused" 2 "--ttl" attach v0 --ttl 0
 expect "--mode bogus refused" 2 "--mode" attach v0 -m bogus
+expect "--engage bogus refused" 2 "--engage: 'bogus'" attach v0 --engage bogus
+expect "--port-engage without a mode refused" 2 "'443' is not PORT:MODE" attach v0 --port-engage 443
+expect "--port-engage with a bad mode refused" 2 "'sometimes'" attach v0 --port-engage 443:sometimes
+expect "--port-engage twice for a port refused" 2 "listed twice" attach v0 --port-engage 443:auto,443:never
+expect "--port-engage for an unprotected port refused" 2 "port 22 is not protected" \
+	attach v0 --ports 80 --port-engage 22:always
+expect "--syn-rate 0 refused" 2 "--syn-rate: 0 is out of range" attach v0 --syn-rate 0
+expect "--queue-fill 101 refused" 2 "--queue-fill: 101 is out of range" attach v0 --queue-fill 101
+expect "--hold 0 refused" 2 "--hold: 0 is out of range" attach v0 --hold 0
+expect "--hold 30s refused" 2 "--hold: '30s' is not a number" attach v0 --hold 30s
 nothing_left "refused values changed nothing" v0
 
 expect "unknown interface" 1 "attach nosuch0: interface not found" attach nosuch0
@@ -101,6 +111,33 @@ sys.exit(0 if gen == 1 and any(cur) else 1)' "$keys"; then
 else
 	out=$keys; bad "the current cookie key is set (generation 1, non-zero)" "empty or wrong slot"
 fi
+expect "status shows the default engage policy" 0 "engage: +auto; syn-rate 20000/s" status v0
+
+# set: checked first, whole or not at all.
+expect "set --help answers" 0 "--syn-rate N" set --help
+expect "set with nothing to change" 2 "name what to change" set v0
+expect "set with a bad value" 2 "'80x'" set v0 --ports 80x
+expect "...changed nothing" 0 "ports: +80,443" status v0
+expect "set an override on an unprotected port" 2 "port 22 is not protected" set v0 --port-engage 22:never
+expect "set an interface that is not attached" 1 "set d0: not attached" set v0 d0 --engage never
+expect "...changed nothing on the attached one either" 0 "engage: +auto" status v0
+expect "set engage, thresholds and an override" 0 "v0: policy set" \
+	set v0 --engage never --syn-rate 5000 --queue-fill 40 --hold 30 --port-engage 443:always
+expect "status shows the new policy" 0 "engage: +never; syn-rate 5000/s \(off below 2500/s\), queue-fill 40% \(off below 20%\), hold 30 s" status v0
+expect "status shows the override" 0 "port-engage: 443:always" status v0
+expect "set --ports keeps what it does not name" 0 "engage never, 3 protected" set v0 --ports 80,443,8080
+expect "--ports all protects every port" 0 "65536 protected" set v0 --ports all
+run set v0 --ports 80,443
+run stats v0 --json
+if /usr/bin/python3 -c 'import json,sys; d=json.loads(sys.argv[1])["interfaces"]["v0"]["policy"]; assert d["engage"] == "never" and d["ports"] == [80, 443] and d["port_engage"] == {"443": "always"} and d["syn_rate"] == 5000' "$out"; then
+	ok "stats --json shows the policy"
+else
+	bad "stats --json shows the policy" "not the policy that was set"
+fi
+expect "events --help answers" 0 "--count N" events --help
+expect "events with nothing to report ends at its timeout" 0 "^$" events v0 --timeout 1
+expect "events of an interface not attached" 1 "events d0: not attached" events d0 --timeout 1
+
 expect "attach twice refused" 1 "already attached" attach v0
 expect "still attached after the refused second attach" 0 "v0: attached" status v0
 run stats v0 --json

@@ -6,9 +6,10 @@ import json
 import logging
 import random
 import sys
+import time
 
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
-from scapy.all import IP, TCP, Ether, IPv6, conf, sendp, srp1  # noqa: E402
+from scapy.all import IP, TCP, AsyncSniffer, Ether, IPv6, conf, sendp, srp1  # noqa: E402
 
 # The only ranges this script may write into a packet (see tests/lab/lab.sh).
 LAB_NETS = [ipaddress.ip_network("198.18.0.0/15"), ipaddress.ip_network("2001:2::/48")]
@@ -112,6 +113,34 @@ def cmd_ack(a):
     return 0
 
 
+def cmd_hammer(a):
+    """COUNT SYNs from the sender's own address, alternating between two ports, SYN i with
+    ISN base + i, at RATE per second; reports who answered each, by the answer's TTL:
+    {"answers": [[i, port, ttl], ...]}. The answers come in any order; the ISNs give the
+    order the SYNs were judged in."""
+    ports = [int(p) for p in a.ports.split(",")]
+    base = random.getrandbits(31)
+    sniffer = AsyncSniffer(iface=a.iface, store=True,
+                           filter="tcp and src host %s and tcp[13] & 0x12 == 0x12" % a.dst)
+    sniffer.start()
+    time.sleep(0.5)
+    frames = [Ether(dst=a.dst_mac) / l3(a.own, a.dst) /
+              TCP(sport=20000 + i % 40000, dport=ports[i % 2], flags="S", seq=base + i,
+                  options=[("MSS", 1460)]) for i in range(a.count)]
+    print(json.dumps({"sending": a.count}), flush=True)
+    sendp(frames, iface=a.iface, inter=1.0 / a.rate, verbose=False)
+    time.sleep(1)
+    sniffer.stop()
+    answers = []
+    for pkt in sniffer.results:
+        i = (pkt[TCP].ack - 1 - base) & 0xFFFFFFFF
+        if i < a.count and pkt[TCP].sport == ports[i % 2]:
+            ttl = pkt[IP].ttl if IP in pkt else pkt[IPv6].hlim
+            answers.append([i, pkt[TCP].sport, ttl])
+    print(json.dumps({"sent": a.count, "answers": sorted(answers)}))
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--iface", required=True)
@@ -126,12 +155,17 @@ def main():
     t.add_argument("--control", action="store_true")
     for name in ("syn", "ack"):
         sub.add_parser(name).add_argument("--state", required=True)
+    h = sub.add_parser("hammer")
+    h.add_argument("--ports", required=True, help="two ports: A,B")
+    h.add_argument("--count", type=int, default=1000)
+    h.add_argument("--rate", type=float, default=500)
     a = p.parse_args()
     for addr in (a.dst, a.own):
         if not in_lab(addr):
             sys.exit("forge: %s is outside the lab ranges" % addr)
     conf.verb = 0
-    return {"acks": cmd_acks, "tuple": cmd_tuple, "syn": cmd_syn, "ack": cmd_ack}[a.cmd](a)
+    return {"acks": cmd_acks, "tuple": cmd_tuple, "syn": cmd_syn, "ack": cmd_ack,
+            "hammer": cmd_hammer}[a.cmd](a)
 
 
 if __name__ == "__main__":

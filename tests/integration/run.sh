@@ -12,7 +12,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/../lab/lab.sh"
 
 TESTS=(handshake_native handshake_skb iperf3 client_options server_syncookies forged_acks
-	preexisting_connection reattach_inflight syn_flood cli_errors)
+	preexisting_connection reattach_inflight engage_quiet engage_flood engage_hold engage_pulse
+	engage_cycles engage_never engage_set_modes engage_port_set engage_kernel_cookies cli_errors)
 TEST_TIMEOUT=${XSC_TEST_TIMEOUT:-150}	# seconds per test; the slowest (syn_flood) needs about 25
 PORT=8080
 TT=("$LAB_PY" "$HERE/tcptool.py")
@@ -124,7 +125,7 @@ set_rcv_wscale()
 	sed "s/wscale:\([0-9]*\),[0-9]*/wscale:\1,$1/"
 }
 
-# handshakes LABEL DST N: N held connections with an echo each. Sets HS_OK; HS_SRV_SYNACKS
+# handshakes LABEL DST N [connect options...]: N held connections with an echo each. Sets HS_OK; HS_SRV_SYNACKS
 # (SYN-ACKs seen leaving the server's veth, where the kernel's own show and XDP_TX frames
 # do not) and HS_CLI_SYNACKS (arriving at the client); HS_PROFILE (what the server's
 # kernel negotiated for each accepted connection, from TCP_INFO, one line each: "ts sack
@@ -133,12 +134,13 @@ handshakes()
 {
 	local label=$1 dst=$2 n=$3 tsrv tcli skip
 
+	shift 3
 	lab_tcpdump "$LAB_SRV" "$LAB_SRV_IF_CLI" "$WORK/$label.srv.pcap" -Q out "$LAB_F_SYNACK"
 	tsrv=$LAB_TCPDUMP_PID
 	lab_tcpdump "$LAB_CLI" "$LAB_CLI_IF" "$WORK/$label.cli.pcap" -Q in "$LAB_F_SYNACK"
 	tcli=$LAB_TCPDUMP_PID
 	skip=$(accepted)
-	connect_bg "$label" "$dst" "$n" --parallel 4 --timeout 3 --exchange --hold 30
+	connect_bg "$label" "$dst" "$n" --parallel 4 --timeout 3 --exchange --hold 30 "$@"
 	HS_OK=$(result "$label" ok)
 	HS_SS=$(ss_profile)
 	HS_PROFILE=$("${ST[@]}" conns "$WORK/server.json" "$skip")
@@ -405,6 +407,30 @@ t_forged_acks()
 	snap "$WORK/after.json"
 	expect_eq "control: handoff_ok" "$(delta "$WORK/before.json" "$WORK/after.json" handoff_ok)" 1
 	note "control: the unbent cookie ACK was accepted (handoff_ok +1)"
+
+	# The same flood of random ACKs in the other modes: dropped, no RST, no socket.
+	for mode in auto never; do
+		xsc set "$LAB_SRV_IF_CLI" "$LAB_SRV_IF_ATK" --engage "$mode"
+		snap "$WORK/before.json"
+		mib_snap "$WORK/mib0"
+		lab_tcpdump "$LAB_ATK" "$LAB_ATK_IF" "$WORK/$mode.pcap" -Q in "$filter"
+		td=$LAB_TCPDUMP_PID
+		for fam in 4 6; do
+			forge $fam acks --count $n >/dev/null
+		done
+		sleep 0.5
+		lab_stop "$td"
+		snap "$WORK/after.json"
+		mib_snap "$WORK/mib1"
+		expect_eq "$mode: RSTs from the server" "$(lab_count "$WORK/$mode.pcap" "$filter")" 0
+		expect_eq "$mode: server TcpOutRsts" \
+			"$("${ST[@]}" mib1 "$WORK/mib0" "$WORK/mib1" TcpOutRsts)" 0
+		expect_eq "$mode: counter ack_no_socket" \
+			"$(delta "$WORK/before.json" "$WORK/after.json" ack_no_socket)" $((2 * n))
+		expect_eq "$mode: established sockets on the server" \
+			"$(lab_srv ss -Htan state established | grep -c . || true)" 1
+		note "$mode: $((2 * n)) random ACKs dropped, 0 RSTs, no new socket"
+	done
 }
 
 # A handshake whose SYN-ACK went out before a re-attach completes after it, because the
@@ -484,46 +510,360 @@ t_preexisting_connection()
 	done
 }
 
-# flood_round LABEL: a bounded spoofed SYN flood against the attacker-side address while
-# 200 real clients connect (and echo) on the client side.
-flood_round()
-{
-	local label=$1 flood
+# ---- engaging by itself ----------------------------------------------------------------
 
-	start_server echo 16
-	mib_snap "$WORK/$label.mib0"
-	lab_bg atk "$WORK/$label.flood" "$LAB_SYNFLOOD" -i "$LAB_ATK_IF" -d "$LAB_SRV4_ATK" \
-		-p "$PORT" -n 2000000 -t 8
-	flood=$LAB_BG_PID
-	sleep 1
-	connect_bg "$label" "$LAB_SRV4" 200 --parallel 4 --timeout 3 --exchange
-	wait "$CLIENT_PID" || true
-	local still=no
-	kill -0 "$flood" 2>/dev/null && still=yes
-	wait "$flood" || fail "synflood failed: $(cat "$WORK/$label.flood.err")"
-	mib_snap "$WORK/$label.mib1"
-	stop_server
-	FLOOD_OK=$(result "$label" ok)
-	note "$label: $FLOOD_OK/200 connected in $(result "$label" seconds) s" \
-		"(flood still running at the end: $still), connect p50 $(result "$label" p50_ms) ms," \
-		"p99 $(result "$label" p99_ms) ms, errors $(result "$label" errors)"
-	note "$label: $(cat "$WORK/$label.flood.out")"
-	note "$label: server $("${ST[@]}" mib "$WORK/$label.mib0" "$WORK/$label.mib1" \
-		TcpExtListenOverflows TcpExtListenDrops TcpExtSyncookiesSent TcpExtSyncookiesRecv \
-		TcpExtSyncookiesFailed TcpExtTCPReqQFullDoCookies TcpExtTCPReqQFullDrop)"
+# events_bg NAME [SECONDS]: follows the server's engage events as JSON lines in $WORK/NAME.out.
+events_bg()
+{
+	lab_bg srv "$WORK/$1" "$XSC" events --json --timeout "${2:-120}"
+	EVENTS_PID=$LAB_BG_PID
 }
 
-t_syn_flood()
+# events_count NAME TYPE: engage or disengage events followed so far.
+events_count()
 {
-	# For comparison only: Linux alone (tcp_syncookies=1, listen backlog 16).
-	flood_round "without-xdp-syncookie"
-	xsc attach "$LAB_SRV_IF_CLI" "$LAB_SRV_IF_ATK"
+	"${ST[@]}" events "$WORK/$1.out" "$2"
+}
+
+# wait_events NAME TYPE N [SECONDS]: until N events of TYPE have arrived.
+wait_events()
+{
+	local name=$1 type=$2 n=$3 limit=${4:-30} i
+
+	for ((i = 0; i < limit * 10; i++)); do
+		[ "$(events_count "$name" "$type")" -ge "$n" ] && return 0
+		sleep 0.1
+	done
+	fail "fewer than $n $type events after ${limit}s: $(cat "$WORK/$name.out")"
+}
+
+# event_field NAME TYPE N KEY: a field of the Nth event of TYPE.
+event_field()
+{
+	"${ST[@]}" event "$WORK/$1.out" "$2" "$3" "$4"
+}
+
+# flood LABEL PACKETS SECONDS [PPS]: spoofed SYNs at the server's attacker-side address,
+# in the foreground; both bounds hold.
+flood()
+{
+	local label=$1 n=$2 secs=$3 pps=${4:-0}
+
+	lab_atk "$LAB_SYNFLOOD" -i "$LAB_ATK_IF" -d "$LAB_SRV4_ATK" -p "$PORT" -n "$n" -t "$secs" \
+		-r "$pps" >"$WORK/$label.flood.out" 2>"$WORK/$label.flood.err" ||
+		fail "synflood failed: $(cat "$WORK/$label.flood.err")"
+}
+
+# flood_bg: the same in the background, as FLOOD_PID.
+flood_bg()
+{
+	local label=$1 n=$2 secs=$3 pps=${4:-0}
+
+	lab_bg atk "$WORK/$label.flood" "$LAB_SYNFLOOD" -i "$LAB_ATK_IF" -d "$LAB_SRV4_ATK" \
+		-p "$PORT" -n "$n" -t "$secs" -r "$pps"
+	FLOOD_PID=$LAB_BG_PID
+}
+
+flood_sent()
+{
+	sed -n 's/.*sent \([0-9]*\) packets.*/\1/p' "$WORK/$1.flood.out"
+}
+
+# stream_bg NAME SECONDS: real clients connecting and echoing, one after another on two
+# workers, from the attacker's own address: the link the floods come in on.
+stream_bg()
+{
+	lab_bg atk "$WORK/$1" "${TT[@]}" connect --dst "$LAB_SRV4_ATK" --port "$PORT" \
+		--count 1000000 --parallel 2 --timeout 3 --exchange --seconds "$2" --interval 0.01
+	STREAM_PID=$LAB_BG_PID
+}
+
+# stream_end NAME: stops the stream and checks that no connection failed.
+stream_end()
+{
+	lab_stop "$STREAM_PID"
+	lab_wait_file "$WORK/$1.out" 10 '"count"' || fail "the client stream gave no result"
+	note "client stream: $(result "$1" ok) of $(result "$1" count) connections," \
+		"errors $(result "$1" errors), connect p99 $(result "$1" p99_ms) ms"
+	expect_ge "client stream connections" "$(result "$1" ok)" 20
+	expect_eq "failed client connections" "$(result "$1" failed)" 0
+}
+
+now_unix()
+{
+	date +%s.%N
+}
+
+# seconds_between A B: B - A, to the millisecond.
+seconds_between()
+{
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", b - a }'
+}
+
+# at_most WHAT GOT MAX / at_least WHAT GOT MIN: for decimal figures.
+at_most()
+{
+	awk -v g="$2" -v m="$3" 'BEGIN { exit !(g <= m) }' || fail "$1: got $2, want at most $3"
+}
+
+at_least()
+{
+	awk -v g="$2" -v m="$3" 'BEGIN { exit !(g >= m) }' || fail "$1: got $2, want at least $3"
+}
+
+overflow_mibs()
+{
+	"${ST[@]}" mib "$1" "$2" TcpExtListenOverflows TcpExtListenDrops TcpExtTCPReqQFullDrop \
+		TcpExtTCPReqQFullDoCookies TcpExtSyncookiesSent
+}
+
+# Peacetime: the kernel answers every SYN with everything it offers.
+t_engage_quiet()
+{
+	local n=200 bad
+
+	start_server echo
+	xsc attach "$LAB_SRV_IF_CLI"
 	snap "$WORK/before.json"
-	flood_round "with-xdp-syncookie"
+	# The client advertises MSS 1400: the kernel keeps it, where a cookie's table rounds it
+	# down to 1380.
+	handshakes quiet "$LAB_SRV4" "$n" --mss 1400
 	snap "$WORK/after.json"
-	note "with-xdp-syncookie counters: $("${ST[@]}" changed "$WORK/before.json" "$WORK/after.json")"
-	expect_ge "connections that succeeded during the flood (99% of 200)" "$FLOOD_OK" 198
-	expect_ge "cookie SYN-ACKs" "$(delta "$WORK/before.json" "$WORK/after.json" syn_cookie_sent)" 1000000
+	expect_eq "connections in peacetime" "$HS_OK" "$n"
+	expect_eq "cookie SYN-ACKs" "$(delta "$WORK/before.json" "$WORK/after.json" syn_cookie_sent)" 0
+	expect_eq "SYNs passed to the kernel" \
+		"$(delta "$WORK/before.json" "$WORK/after.json" syn_passed)" "$n"
+	expect_ge "SYN-ACKs the server's kernel sent" "$HS_SRV_SYNACKS" "$n"
+	expect_eq "port 8080 engaged" "$("${ST[@]}" port "$WORK/after.json" "$LAB_SRV_IF_CLI" "$PORT" engaged)" false
+	# 1400 less 12 bytes of timestamps: the MSS the client asked for, not a table's.
+	bad=$(grep -vc ' mss:1388$' <<<"$HS_PROFILE" || true)
+	expect_eq "accepted sockets without the kernel's own MSS (1388)" "$bad" 0
+	note "$n handshakes, all answered by the kernel: $(sort -u <<<"$HS_PROFILE")"
+	note "counters: $("${ST[@]}" changed "$WORK/before.json" "$WORK/after.json")"
+}
+
+# A flood from a quiet start: engaged within a second, the listener never overflows, real
+# clients keep connecting. Defaults throughout, listen backlog 16.
+t_engage_flood()
+{
+	local t0 t_on dt n=1000
+
+	start_server echo 16
+	xsc attach "$LAB_SRV_IF_CLI" "$LAB_SRV_IF_ATK"
+	events_bg events 60
+	mib_snap "$WORK/mib0"
+	snap "$WORK/before.json"
+	t0=$(now_unix)
+	flood_bg flood 2000000 8
+	sleep 1
+	connect_bg legit "$LAB_SRV4" "$n" --parallel 8 --timeout 3 --exchange
+	wait "$CLIENT_PID" || true
+	wait "$FLOOD_PID" || fail "synflood failed: $(cat "$WORK/flood.flood.err")"
+	mib_snap "$WORK/mib1"
+	snap "$WORK/after.json"
+	wait_events events engage 1
+	t_on=$(event_field events engage 1 time)
+	dt=$(seconds_between "$t0" "$t_on")
+	note "engaged $dt s after the flood was launched, by $(event_field events engage 1 signal)" \
+		"($(event_field events engage 1 syn_rate) SYN/s, SYN queue" \
+		"$(event_field events engage 1 syn_queue)/$(event_field events engage 1 backlog))"
+	note "SYNs the kernel saw: $(delta "$WORK/before.json" "$WORK/after.json" syn_passed "$LAB_SRV_IF_ATK")" \
+		"of $(flood_sent flood) flood SYNs; client link:" \
+		"$(delta "$WORK/before.json" "$WORK/after.json" syn_passed "$LAB_SRV_IF_CLI") of $n"
+	note "listener: $(overflow_mibs "$WORK/mib0" "$WORK/mib1")"
+	note "legit: $(result legit ok)/$n in $(result legit seconds) s, connect p50" \
+		"$(result legit p50_ms) ms, p99 $(result legit p99_ms) ms, errors $(result legit errors)"
+	at_most "seconds from launching the flood to engaging" "$dt" 1
+	for m in TcpExtListenOverflows TcpExtListenDrops TcpExtTCPReqQFullDrop; do
+		expect_eq "$m" "$("${ST[@]}" mib1 "$WORK/mib0" "$WORK/mib1" "$m")" 0
+	done
+	expect_ge "legitimate connections (99.9% of $n)" "$(result legit ok)" $((n * 999 / 1000))
+}
+
+# After the flood: the port stays engaged for the hold and no longer, and a handshake whose
+# SYN-ACK went out while engaged completes after it disengaged.
+t_engage_hold()
+{
+	local hold=5 t_end t_off dt
+
+	start_server hold
+	xsc attach "$LAB_SRV_IF_ATK" --hold "$hold"
+	events_bg events 60
+	flood_bg flood 1000000 3 50000
+	wait_events events engage 1 5
+	forge 4 syn --state "$WORK/hs.json" >"$WORK/syn.out" ||
+		fail "no SYN-ACK while engaged: $(cat "$WORK/syn.out")"
+	wait "$FLOOD_PID" || fail "synflood failed"
+	t_end=$(now_unix)
+	wait_events events disengage 1 $((hold + 10))
+	t_off=$(event_field events disengage 1 time)
+	dt=$(seconds_between "$t_end" "$t_off")
+	note "disengaged $dt s after the flood ended (hold $hold s), after" \
+		"$(event_field events disengage 1 engaged_for) s engaged," \
+		"$(event_field events disengage 1 cookies) SYNs answered with cookies"
+	at_least "seconds from the flood's end to disengaging" "$dt" "$(awk -v h="$hold" 'BEGIN { print h - 0.2 }')"
+	at_most "seconds from the flood's end to disengaging" "$dt" $((hold + 2))
+	snap "$WORK/before.json"
+	forge 4 ack --state "$WORK/hs.json" >/dev/null
+	lab_wait_file "$WORK/server.json" 5 '"accepted": 1' ||
+		fail "the ACK for a SYN-ACK sent while engaged made no connection after disengaging"
+	snap "$WORK/after.json"
+	expect_eq "handoff_ok after disengaging" \
+		"$(delta "$WORK/before.json" "$WORK/after.json" handoff_ok)" 1
+	note "a handshake begun while engaged completed after disengaging (handoff_ok +1)"
+}
+
+# A pulsing flood does not flap the state: 2 s on, 2 s off, for 20 s.
+t_engage_pulse()
+{
+	local hold=5 i
+
+	start_server accept
+	xsc attach "$LAB_SRV_IF_ATK" --hold "$hold"
+	events_bg events 60
+	for i in 1 2 3 4 5; do
+		flood "pulse$i" 1000000 2 50000
+		sleep 2
+	done
+	wait_events events disengage 1 $((hold + 5))
+	note "5 pulses of 2 s at 50000 SYN/s: $(events_count events engage) engage," \
+		"$(events_count events disengage) disengage, after" \
+		"$(event_field events disengage 1 engaged_for) s"
+	expect_eq "engages" "$(events_count events engage)" 1
+	expect_eq "disengages" "$(events_count events disengage)" 1
+}
+
+# Five engage/disengage cycles with real clients connecting all along on the same link.
+# The spoofed SYNs that reach the kernel before a port engages stay in its SYN queue for
+# the SYN-ACK retransmissions, and while they fill more than the low mark and SYNs keep
+# arriving, the port stays engaged, as it should. With Linux's default 5 retries that is a
+# minute; here the server retries once (tcp_synack_retries=1, a common setting on servers
+# that expect floods), so each cycle's leftovers are gone within 3 s.
+t_engage_cycles()
+{
+	local hold=2 i
+
+	lab_srv sysctl -qw net.ipv4.tcp_synack_retries=1
+	start_server echo
+	xsc attach "$LAB_SRV_IF_ATK" --hold "$hold"
+	events_bg events 90
+	stream_bg stream 60
+	sleep 1
+	for i in 1 2 3 4 5; do
+		flood "cycle$i" 1000000 1 50000
+		wait_events events disengage "$i" $((hold + 10))
+		sleep 0.5
+	done
+	stream_end stream
+	expect_eq "engages" "$(events_count events engage)" 5
+	expect_eq "disengages" "$(events_count events disengage)" 5
+	note "5 cycles: $(events_count events engage) engages, $(events_count events disengage) disengages"
+}
+
+# Monitor only: the kernel sees and answers every SYN; the counters say what we would have.
+t_engage_never()
+{
+	local n=10000 sent quiet mon in out
+
+	start_server accept 1024
+	xsc attach "$LAB_SRV_IF_ATK" --engage never
+	mib_snap "$WORK/mib0"
+	snap "$WORK/before.json"
+	flood never "$n" 5 20000
+	sleep 0.5
+	mib_snap "$WORK/mib1"
+	snap "$WORK/after.json"
+	sent=$(flood_sent never)
+	quiet=$(delta "$WORK/before.json" "$WORK/after.json" syn_passed)
+	mon=$(delta "$WORK/before.json" "$WORK/after.json" syn_monitor)
+	# Nothing else talks TCP to this server: its segment counters are the flood's.
+	in=$("${ST[@]}" mib1 "$WORK/mib0" "$WORK/mib1" TcpInSegs)
+	out=$("${ST[@]}" mib1 "$WORK/mib0" "$WORK/mib1" TcpOutSegs)
+	note "never: $sent SYNs sent; $quiet passed quietly, $mon passed that an engaged port" \
+		"would have answered; the kernel took in $in segments and sent $out" \
+		"($("${ST[@]}" mib1 "$WORK/mib0" "$WORK/mib1" TcpExtSyncookiesSent) of its own cookies)"
+	expect_eq "cookie SYN-ACKs" "$(delta "$WORK/before.json" "$WORK/after.json" syn_cookie_sent)" 0
+	expect_eq "SYNs passed (quietly or monitored)" $((quiet + mon)) "$sent"
+	expect_ge "SYNs counted as what would have been answered" "$mon" 1
+	expect_eq "segments the server's kernel received" "$in" "$sent"
+	expect_ge "segments the server's kernel sent (a SYN-ACK each, and retransmits)" "$out" "$sent"
+}
+
+# Mode changes under flood while clients connect: always -> never -> auto, none fails.
+t_engage_set_modes()
+{
+	start_server echo
+	xsc attach "$LAB_SRV_IF_ATK"
+	snap "$WORK/before.json"
+	stream_bg stream 30
+	flood_bg flood 3000000 11 50000
+	sleep 1
+	xsc set "$LAB_SRV_IF_ATK" --engage always
+	sleep 3
+	xsc set "$LAB_SRV_IF_ATK" --engage never
+	sleep 3
+	xsc set "$LAB_SRV_IF_ATK" --engage auto
+	sleep 3
+	wait "$FLOOD_PID" || fail "synflood failed"
+	stream_end stream
+	snap "$WORK/after.json"
+	note "counters: $("${ST[@]}" changed "$WORK/before.json" "$WORK/after.json")"
+	expect_ge "SYNs answered with cookies" \
+		"$(delta "$WORK/before.json" "$WORK/after.json" syn_cookie_sent)" 1000
+	expect_ge "SYNs monitored under never" \
+		"$(delta "$WORK/before.json" "$WORK/after.json" syn_monitor)" 1000
+}
+
+# A port-set change is never half-applied: a client alternates SYNs between two ports while
+# the protected set flips between them; the order the SYNs were judged in (their ISNs) and
+# who answered each (our SYN-ACKs have TTL 63) must show exactly one switch per change.
+t_engage_port_set()
+{
+	local flips=8 i out answers switches
+
+	start_server accept
+	lab_bg srv "$WORK/server2" "${TT[@]}" server --port 8081 --mode accept --seconds 120
+	lab_wait_listen "$LAB_SRV" 8081 10 || fail "the second server did not start"
+	xsc attach "$LAB_SRV_IF_CLI" --engage always --ttl 63 --ports "$PORT"
+	lab_bg cli "$WORK/hammer" "$LAB_PY" "$HERE/forge.py" --iface "$LAB_CLI_IF" \
+		--dst-mac "$LAB_MAC_SRV_CLI" --dst "$LAB_SRV4" --own "$LAB_CLI4" --port "$PORT" \
+		hammer --ports "$PORT,8081" --count 6000 --rate 1000
+	lab_wait_file "$WORK/hammer.out" 30 '"sending"' || fail "the SYN hammer did not start"
+	sleep 0.5
+	for ((i = 1; i <= flips; i++)); do
+		if ((i % 2)); then xsc set "$LAB_SRV_IF_CLI" --ports 8081; else xsc set "$LAB_SRV_IF_CLI" --ports "$PORT"; fi
+		sleep 0.5
+	done
+	wait "$LAB_BG_PID" || fail "the SYN hammer failed: $(cat "$WORK/hammer.err")"
+	read -r answers switches < <("${ST[@]}" switches "$WORK/hammer.out" "$PORT" 63)
+	note "$answers of 6000 SYNs answered; the protected port switched $switches times for $flips changes"
+	expect_ge "SYNs answered (90%)" "$answers" 5400
+	expect_eq "switches of the protected port seen by the SYNs" "$switches" "$flips"
+}
+
+# tcp_syncookies=2 without a flood: the kernel answers every SYN with its own cookie, and
+# the final ACKs, which have no socket, pass on that cookie.
+t_engage_kernel_cookies()
+{
+	local fam
+
+	start_server echo
+	xsc attach "$LAB_SRV_IF_CLI"
+	lab_srv sysctl -qw net.ipv4.tcp_syncookies=2
+	mib_snap "$WORK/mib0"
+	snap "$WORK/before.json"
+	for fam in 4 6; do
+		handshakes "kc$fam" "$(dst_of $fam)" 50
+		expect_eq "IPv$fam connections on the kernel's cookies" "$HS_OK" 50
+	done
+	mib_snap "$WORK/mib1"
+	snap "$WORK/after.json"
+	note "kernel: $("${ST[@]}" mib "$WORK/mib0" "$WORK/mib1" TcpExtSyncookiesSent TcpExtSyncookiesRecv TcpExtSyncookiesFailed)"
+	note "counters: $("${ST[@]}" changed "$WORK/before.json" "$WORK/after.json")"
+	expect_ge "ACKs passed on a kernel cookie" \
+		"$(delta "$WORK/before.json" "$WORK/after.json" ack_kernel_cookie)" 100
+	expect_eq "our cookie SYN-ACKs" "$(delta "$WORK/before.json" "$WORK/after.json" syn_cookie_sent)" 0
+	expect_ge "cookies the kernel accepted" "$("${ST[@]}" mib1 "$WORK/mib0" "$WORK/mib1" TcpExtSyncookiesRecv)" 100
 }
 
 # Leftovers of an interface: pin dir, XDP program, TC filter. Empty output = clean.

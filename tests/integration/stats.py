@@ -131,6 +131,51 @@ def cmd_iperf(args):
     print("%d %d %.2f" % (sent["bytes"], got["bytes"], got["bits_per_second"] / 1e9))
 
 
+def load_events(path):
+    """The JSON lines `xdp-syncookie events --json` printed."""
+    with open(path) as f:
+        return [json.loads(ln) for ln in f if ln.strip().startswith("{")]
+
+
+def cmd_events(args):
+    """events FILE TYPE [PORT]: how many engage|disengage events (for PORT)."""
+    evs = [e for e in load_events(args[0]) if e["event"] == args[1] and
+           (len(args) < 3 or e["port"] == int(args[2]))]
+    print(len(evs))
+
+
+def cmd_event(args):
+    """event FILE TYPE N KEY: a field of the Nth (1-based) engage|disengage event."""
+    evs = [e for e in load_events(args[0]) if e["event"] == args[1]]
+    n = int(args[2])
+    if len(evs) < n:
+        sys.exit("stats: only %d %s events in %s" % (len(evs), args[1], args[0]))
+    print(evs[n - 1][args[3]])
+
+
+def cmd_port(args):
+    """port STATS IFACE PORT KEY: a field of a port's engage state (stats --json)."""
+    ports = load_ports(args[0]).get(args[1], {})
+    if args[2] not in ports:
+        sys.exit("stats: no state for port %s on %s" % (args[2], args[1]))
+    v = ports[args[2]][args[3]]
+    print(str(v).lower() if isinstance(v, bool) else v)
+
+
+def cmd_switches(args):
+    """switches HAMMER A OURS_TTL: from `forge.py hammer` answers in the order the SYNs
+    were judged, which port set each answer implies (port A answered by us, or the other
+    port by the kernel: only A protected; else only B), and how often that changes. An
+    atomic change of the port set shows one switch per change; a half-applied one shows
+    answers that imply both sets in turn, or two ports answered alike. Prints
+    "answers switches"."""
+    answers = [json.loads(ln) for ln in open(args[0]) if '"answers"' in ln][-1]["answers"]
+    a, ours = int(args[1]), int(args[2])
+    implied = [(port == a) == (ttl == ours) for _, port, ttl in answers]
+    switches = sum(1 for x, y in zip(implied, implied[1:]) if x != y)
+    print(len(answers), switches)
+
+
 COMMANDS = {
     "delta": cmd_delta,
     "changed": cmd_changed,
@@ -140,6 +185,10 @@ COMMANDS = {
     "conns": cmd_conns,
     "json": cmd_json,
     "iperf": cmd_iperf,
+    "events": cmd_events,
+    "event": cmd_event,
+    "port": cmd_port,
+    "switches": cmd_switches,
 }
 
 if __name__ == "__main__":

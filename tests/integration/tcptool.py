@@ -137,6 +137,9 @@ def echo_once(s, msg):
 def one_connection(a, results, held, lock):
     family = socket.AF_INET6 if ":" in a.dst else socket.AF_INET
     s = socket.socket(family, socket.SOCK_STREAM)
+    if a.mss:
+        # What the client advertises: the server's kernel keeps it exactly, a cookie rounds it.
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, a.mss)
     s.settimeout(a.timeout)
     t0 = time.monotonic()
     try:
@@ -162,19 +165,25 @@ def one_connection(a, results, held, lock):
 
 
 def cmd_connect(a):
-    """COUNT connections, PARALLEL at a time, each bounded by TIMEOUT; one JSON line out."""
+    """COUNT connections, PARALLEL at a time, each bounded by TIMEOUT; with SECONDS, a
+    steady stream for that long instead (at most COUNT). One JSON line out."""
     results, held = [], []
     lock = threading.Lock()
     todo = list(range(a.count))
     todo_lock = threading.Lock()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    until = time.monotonic() + a.seconds if a.seconds else None
 
     def worker():
-        while True:
+        while not stop.is_set() and (until is None or time.monotonic() < until):
             with todo_lock:
                 if not todo:
                     return
                 todo.pop()
             one_connection(a, results, held, lock)
+            if a.interval:
+                stop.wait(a.interval)
 
     start = time.monotonic()
     threads = [threading.Thread(target=worker) for _ in range(a.parallel)]
@@ -188,9 +197,9 @@ def cmd_connect(a):
         if r != "ok":
             errors[r] = errors.get(r, 0) + 1
     out = {
-        "count": a.count,
+        "count": len(results),
         "ok": len(lat),
-        "failed": a.count - len(lat),
+        "failed": len(results) - len(lat),
         "errors": errors,
         "seconds": round(time.monotonic() - start, 3),
         "p50_ms": round(percentile(lat, 50), 3) if lat else None,
@@ -199,8 +208,7 @@ def cmd_connect(a):
     }
     print(json.dumps(out), flush=True)
     if held:
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        stop.clear()
         stop.wait(a.hold)
         for s in held:
             s.close()
@@ -253,6 +261,9 @@ def main():
     c.add_argument("--timeout", type=float, default=3)
     c.add_argument("--exchange", action="store_true", help="require an echo round trip")
     c.add_argument("--hold", type=float, default=0, help="keep connections open SECONDS")
+    c.add_argument("--mss", type=int, default=0, help="TCP_MAXSEG before connecting")
+    c.add_argument("--seconds", type=float, default=0, help="a stream for this long")
+    c.add_argument("--interval", type=float, default=0, help="pause per worker between connections")
     g = sub.add_parser("pinger")
     g.add_argument("--dst", required=True)
     g.add_argument("--port", type=int, required=True)
