@@ -170,17 +170,19 @@ __noinline int handle_ack(xsc_ctx_t *ctx, const struct pkt *p, __u8 mode,
 		bpf_sk_release(sk);
 		return XSC_STAT_PASS_ACK_SOCKET;
 	}
-	kernel_cookies = listener_sent_cookies(sk);
-	bpf_sk_release(sk);
-
 	/* 'never' answers no SYN itself: its ACKs are checked only while a cookie we sent
 	 * before a switch to 'never' can still be valid. */
 	now = bpf_ktime_get_coarse_ns();
 	if (mode != XSC_ENGAGE_NEVER || keys_cookie_outstanding(now)) {
 		cookie_flow_init(&flow, p, p->seq - 1);
-		if (cookie_check(kr, &flow, p->ack_seq - 1, now >> XSC_COOKIE_SLOT_NS_SHIFT, &data))
+		if (cookie_check(kr, &flow, p->ack_seq - 1, now >> XSC_COOKIE_SLOT_NS_SHIFT, &data)) {
+			bpf_sk_release(sk);
 			return ack_to_handoff(ctx, p, &data);
+		}
 	}
+	/* Only an ACK that is not ours pays for reading the listener's overflow stamp. */
+	kernel_cookies = listener_sent_cookies(sk);
+	bpf_sk_release(sk);
 	if (kernel_cookies && kernel_cookie_valid(ctx, p))
 		return XSC_STAT_PASS_ACK_KERNEL_COOKIE;
 	return XSC_STAT_DROP_ACK_NO_SOCKET;

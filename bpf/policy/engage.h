@@ -141,6 +141,8 @@ static __always_inline void disengage(struct port_entry *e, __u16 port, __u64 no
 	if (!since || __sync_val_compare_and_swap(&e->st.engaged_since, since, 0) != since)
 		return;
 	e->st.changed_at = now;
+	/* The rate as of now: when SYNs stopped, the last review's figure is old news. */
+	e->st.syn_rate = window_rate(wcount_get(e->st.syn_win, (now >> XSC_RATE_WINDOW_SHIFT) - 1));
 	bpf_loop(xsc_nr_cpus, pending_step, &w, 0);
 	event_emit(XSC_EVENT_DISENGAGE, port, &e->st, now, now - since,
 		   e->st.cookies + w.cookies - e->st.cookies_at_engage);

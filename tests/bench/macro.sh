@@ -28,13 +28,14 @@ if [ "$QUICK" = 1 ]; then
 	RATES=(100000 0)		# pps; 0 = as fast as the generator goes
 	RUNS=1
 	SECONDS_PER_RUN=2
-	CONTENDERS=(xdp-syncookie nft-synproxy linux-cookies2 xdp-drop xdp-tx)
+	CONTENDERS=(xdp-syncookie xdp-syncookie-auto nft-synproxy linux-cookies2 xdp-drop xdp-tx)
 	LEGIT=40
 else
 	RATES=(50000 100000 250000 0)
 	RUNS=3
 	SECONDS_PER_RUN=5
-	CONTENDERS=(xdp-syncookie nft-synproxy linux-cookies2 linux-cookies1 xdp-drop xdp-tx)
+	CONTENDERS=(xdp-syncookie xdp-syncookie-auto nft-synproxy linux-cookies2 linux-cookies1
+		xdp-drop xdp-tx)
 	LEGIT=100
 fi
 
@@ -108,6 +109,9 @@ contender_up()
 	lab_srv sysctl -qw net.ipv4.tcp_syncookies=1
 	case "$1" in
 	xdp-syncookie)
+		lab_xsc attach "$srv_if" "$LAB_SRV_IF_CLI" --ports "$PORT" --engage always >/dev/null
+		;;
+	xdp-syncookie-auto)
 		lab_xsc attach "$srv_if" "$LAB_SRV_IF_CLI" --ports "$PORT" >/dev/null
 		;;
 	nft-synproxy)
@@ -148,7 +152,7 @@ contender_up()
 contender_down()
 {
 	case "$1" in
-	xdp-syncookie) lab_xsc detach "$srv_if" "$LAB_SRV_IF_CLI" >/dev/null ;;
+	xdp-syncookie | xdp-syncookie-auto) lab_xsc detach "$srv_if" "$LAB_SRV_IF_CLI" >/dev/null ;;
 	nft-synproxy) lab_srv nft delete table inet xsc_bench ;;
 	xdp-drop | xdp-tx) rm -rf -- "${LAB_BPFFS:?}/baselines" ;;
 	esac
@@ -156,12 +160,43 @@ contender_down()
 	lab_srv sysctl -qw net.ipv4.tcp_syncookies=1
 }
 
+# ---- engaging from a quiet port (the auto contender) ----------------------------------
+
+# A fresh attach before each run, so every flood meets a quiet port; the first event the
+# follower prints is the engage.
+auto_run_start()
+{
+	lab_xsc detach "$srv_if" >/dev/null
+	lab_xsc attach "$srv_if" --ports "$PORT" >/dev/null
+	rm -f "$WORK/events.out"
+	lab_bg srv "$WORK/events" "$XSC" events "$srv_if" --json --count 1 \
+		--timeout $((SECONDS_PER_RUN + 10))
+	AUTO_EVENTS_PID=$LAB_BG_PID
+	AUTO_T0=$(date +%s.%N)
+}
+
+# Prints "seconds-to-engage kernel-answered xdp-answered" for the run.
+auto_run_end()
+{
+	wait "$AUTO_EVENTS_PID" || true
+	lab_xsc stats "$srv_if" --json | "$LAB_PY" -c '
+import json, sys
+t0, path = float(sys.argv[1]), sys.argv[2]
+c = json.load(sys.stdin)["interfaces"][sys.argv[3]]["counters"]
+try:
+    ev = json.loads(open(path).readline())
+    engage = "%.3f" % (ev["time"] - t0)
+except (OSError, ValueError, KeyError):
+    engage = "null"
+print(engage, c["syn_passed"], c["syn_cookie_sent"])' "$AUTO_T0" "$WORK/events.out" "$srv_if"
+}
+
 # ---- one measurement -------------------------------------------------------------------
 
 run_once()
 {
 	local contender=$1 rate=$2 run=$3 hz syn0 fr0 busy0 steal0 txerr0 busy1 steal1 txerr1
-	local rx0 rx1
+	local rx0 rx1 auto="null null null"
 	local synacks frames flood_out legit_out client_pid count
 
 	hz=$(getconf CLK_TCK)
@@ -170,6 +205,7 @@ run_once()
 	fr0=$(sink_count 0)
 	txerr0=$(ethtool_stat "$LAB_SRV" "$srv_if" rx_queue_0_xdp_tx_errors)
 	rx0=$(ethtool_stat "$LAB_SRV" "$srv_if" rx_queue_0_xdp_packets)
+	[ "$contender" = xdp-syncookie-auto ] && auto_run_start
 	busy0=$(cpu_busy "$DEF_CPU")
 	steal0=$(cpu_steal "$DEF_CPU")
 	lab_bg cli "$WORK/legit" taskset -c "$DEF_CPU" "${TT[@]}" connect --dst "$LAB_SRV4" \
@@ -186,12 +222,13 @@ run_once()
 	rx1=$(ethtool_stat "$LAB_SRV" "$srv_if" rx_queue_0_xdp_packets)
 	wait "$client_pid" || true
 	legit_out=$(cat "$WORK/legit.out")
+	[ "$contender" = xdp-syncookie-auto ] && auto=$(auto_run_end)
 	"$LAB_PY" - "$contender" "$rate" "$run" "$flood_out" "$synacks" "$frames" \
 		"$(( busy1 - busy0 ))" "$hz" "$(( steal1 - steal0 ))" "$(( ${txerr1:-0} - ${txerr0:-0} ))" \
-		"$legit_out" "$SECONDS_PER_RUN" "$(( rx1 - rx0 ))" <<-'EOF' >>"$OUT"
+		"$legit_out" "$SECONDS_PER_RUN" "$(( rx1 - rx0 ))" $auto <<-'EOF' >>"$OUT"
 	import json, re, sys
 	(contender, rate, run, flood, synacks, frames, busy, hz, steal, txerr, legit, secs,
-	 received) = sys.argv[1:]
+	 received, engage_s, kernel_answered, xdp_answered) = sys.argv[1:]
 	m = re.search(r"(\d+) SYNs .* in ([\d.]+) s: (\d+) pps", flood)
 	sent, elapsed, offered = int(m.group(1)), float(m.group(2)), int(m.group(3))
 	busy_ns = int(busy) * 1e9 / int(hz)
@@ -209,6 +246,8 @@ run_once()
 	    "xdp_tx_errors": int(txerr),
 	    "legit_ok": legit.get("ok"), "legit_count": legit.get("count"),
 	    "legit_p50_ms": legit.get("p50_ms"), "legit_p99_ms": legit.get("p99_ms"),
+	    "engage_s": json.loads(engage_s), "kernel_answered": json.loads(kernel_answered),
+	    "xdp_answered": json.loads(xdp_answered),
 	}))
 	EOF
 }

@@ -113,6 +113,11 @@ static int add_case(struct bench_case *c, int n, const char *name, const struct 
 	return n + 1;
 }
 
+/* Ports of the cases, each with a listener in the private namespace. */
+#define PORT_ALWAYS 80		/* engage always: every SYN answered, as before engage existed */
+#define PORT_ENGAGED 81		/* engage auto, engaged for the whole run */
+#define PORT_QUIET 82		/* engage auto, never engaged: SYNs go to the kernel */
+
 static int build_cases(struct bench_case *c)
 {
 	int xsc_fd = bpf_program__fd(xsc->progs.xdp_syncookie);
@@ -121,16 +126,23 @@ static int build_cases(struct bench_case *c)
 	int n = 0;
 
 	linux_syn(&s, 4);
+	s.dport = PORT_ALWAYS;
 	n = add_case(c, n, "baseline: XDP_DROP", &s, bpf_program__fd(base->progs.xdp_drop), XDP_DROP, -1);
 	n = add_case(c, n, "baseline: swap + XDP_TX", &s, bpf_program__fd(base->progs.xdp_swap_tx),
 		     XDP_TX, -1);
 	n = add_case(c, n, "SYN -> SYN-ACK, IPv4", &s, xsc_fd, XDP_TX, XSC_STAT_TX_SYN_COOKIE);
 	if (cookie_for(c[n - 1].frame, c[n - 1].len, &cookie, &tsval))
 		return -1;
+	s.dport = PORT_ENGAGED;
+	n = add_case(c, n, "SYN, auto engaged, IPv4", &s, xsc_fd, XDP_TX, XSC_STAT_TX_SYN_COOKIE);
+	s.dport = PORT_QUIET;
+	n = add_case(c, n, "SYN, auto quiet -> kernel", &s, xsc_fd, XDP_PASS, XSC_STAT_PASS_SYN_QUIET);
 	linux_syn(&s, 6);
+	s.dport = PORT_ALWAYS;
 	n = add_case(c, n, "SYN -> SYN-ACK, IPv6", &s, xsc_fd, XDP_TX, XSC_STAT_TX_SYN_COOKIE);
 
 	linux_syn(&s, 4);
+	s.dport = PORT_ALWAYS;
 	s.flags = F_ACK;
 	s.seq++;
 	s.ack = cookie + 1;
@@ -150,20 +162,51 @@ static int build_cases(struct bench_case *c)
 	return n;
 }
 
-/* The SYN path answers only SYNs for a listener: give the cases one, in a private
- * network namespace so nothing else is affected. */
-static int listen_on_port_80(void)
+static int listen_on(uint16_t port, int backlog)
 {
-	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(80) };
-	int fd, off = 0;
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+	int fd = socket(AF_INET6, SOCK_STREAM, 0), off = 0;
 
-	if (unshare(CLONE_NEWNET) || system("ip link set lo up"))
-		return -1;
-	fd = socket(AF_INET6, SOCK_STREAM, 0);
 	if (fd < 0 || setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) ||
-	    bind(fd, (void *)&sin6, sizeof(sin6)) || listen(fd, 16))
+	    bind(fd, (void *)&sin6, sizeof(sin6)) || listen(fd, backlog))
 		return -1;
 	return fd;
+}
+
+/*
+ * The SYN path answers only SYNs for a listener: listeners in a private network namespace,
+ * so nothing else is affected. The quiet port's listener has a backlog no burst of runs
+ * can fill (somaxconn raised to allow it), so its SYNs keep passing to the kernel.
+ */
+static int listeners(void)
+{
+	if (unshare(CLONE_NEWNET) || system("ip link set lo up") ||
+	    system("sysctl -qw net.core.somaxconn=2147483647"))
+		return -1;
+	if (listen_on(PORT_ALWAYS, 16) < 0 || listen_on(PORT_ENGAGED, 16) < 0 ||
+	    listen_on(PORT_QUIET, 2147483647) < 0)
+		return -1;
+	return 0;
+}
+
+/* The cases' policy: port 80 always; 81 and 82 auto, with a rate threshold no burst of runs
+ * reaches; port 81 engaged from the start, for an hour. */
+static int set_policy(void)
+{
+	static struct xsc_policy pol;
+	struct xsc_port_entry e = {};
+	struct timespec ts;
+	__u32 key = PORT_ENGAGED;
+
+	policy_defaults(&pol);
+	pol.engage = XSC_ENGAGE_AUTO;
+	pol.port[PORT_ALWAYS] |= XSC_ENGAGE_ALWAYS << XSC_PORT_MODE_SHIFT;
+	pol.syn_rate_high = pol.syn_rate_low = UINT32_MAX;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	e.st.engaged_since = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	e.st.busy_until = e.st.engaged_since + 3600 * 1000000000ULL;
+	return policy_install(bpf_map__fd(xsc->maps.xsc_policy), &pol) ||
+	       bpf_map_update_elem(bpf_map__fd(xsc->maps.xsc_port_state), &key, &e, BPF_ANY);
 }
 
 /* Time the hypervisor gave to others while we ran (/proc/stat "steal"), in ticks. */
@@ -210,7 +253,7 @@ int main(int argc, char **argv)
 	uint32_t runs = argc > 1 ? strtoul(argv[1], NULL, 0) : DEFAULT_RUNS;
 	struct xsc_keyring kr = { .key = { {}, { 0x0123456789abcdefULL, 0xfedcba9876543210ULL } },
 				  .gen = 1 };
-	static struct bench_case cases[8];
+	static struct bench_case cases[12];
 	unsigned long long steal;
 	uint32_t zero = 0;
 	int n, err = 1;
@@ -221,12 +264,19 @@ int main(int argc, char **argv)
 	CPU_SET(1, &cpus);
 	sched_setaffinity(0, sizeof(cpus), &cpus);
 	libbpf_set_print(quiet_print);
-	if (listen_on_port_80() < 0) {
-		fprintf(stderr, "bench-micro: a listener in a private namespace: %s (run as root)\n",
+	if (listeners() < 0) {
+		fprintf(stderr, "bench-micro: listeners in a private namespace: %s (run as root)\n",
 			strerror(errno));
 		return 1;
 	}
-	xsc = xdp_syncookie__open_and_load();
+	xsc = xdp_syncookie__open();
+	if (xsc) {
+		xsc->rodata->xsc_nr_cpus = libbpf_num_possible_cpus();
+		if (xdp_syncookie__load(xsc)) {
+			xdp_syncookie__destroy(xsc);
+			xsc = NULL;
+		}
+	}
 	base = baselines__open_and_load();
 	if (!xsc || !base) {
 		fprintf(stderr, "bench-micro: loading programs failed: %s\n", strerror(errno));
@@ -234,14 +284,8 @@ int main(int argc, char **argv)
 	}
 	if (bpf_map_update_elem(bpf_map__fd(xsc->maps.xsc_host_keys), &zero, &kr, BPF_ANY))
 		goto out;
-	{
-		static struct xsc_policy pol;
-
-		policy_defaults(&pol);
-		pol.engage = XSC_ENGAGE_ALWAYS;
-		if (policy_install(bpf_map__fd(xsc->maps.xsc_policy), &pol))
-			goto out;
-	}
+	if (set_policy())
+		goto out;
 	n = build_cases(cases);
 	if (n < 0) {
 		fprintf(stderr, "bench-micro: the SYN case did not produce a SYN-ACK\n");

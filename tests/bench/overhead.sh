@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Established-flow overhead: iperf3 throughput and wrk request latency with no program,
-# with xdp-syncookie attached but not protecting the port, and protecting it. JSON lines.
+# with xdp-syncookie attached but not protecting the port, protecting it in peacetime
+# (engage auto, not engaged) and answering every SYN itself (engage always). JSON lines.
 #
 # Usage: tests/bench/overhead.sh OUTFILE   (QUICK=1 for a short run; root; `make` first)
 set -euo pipefail
@@ -51,11 +52,15 @@ lab_wait_listen "$LAB_SRV" "$IPERF_PORT"
 : >"$OUT"
 # xdp-pass: a bare XDP_PASS program, to tell what veth's XDP mode costs (it stops
 # taking GSO packets whole) from what xdp-syncookie costs.
-for config in none xdp-pass attached-idle engaged; do
+for config in none xdp-pass attached-idle quiet engaged; do
 	case "$config" in
 	xdp-pass) lab_srv ip link set dev "$LAB_SRV_IF_CLI" xdpdrv obj "$LAB_XDP_PASS" sec xdp ;;
 	attached-idle) lab_xsc attach "$LAB_SRV_IF_CLI" --ports 9 >/dev/null ;;
-	engaged) lab_xsc attach "$LAB_SRV_IF_CLI" --ports "$IPERF_PORT,$HTTP_PORT" >/dev/null ;;
+	quiet) lab_xsc attach "$LAB_SRV_IF_CLI" --ports "$IPERF_PORT,$HTTP_PORT" >/dev/null ;;
+	engaged)
+		lab_xsc attach "$LAB_SRV_IF_CLI" --ports "$IPERF_PORT,$HTTP_PORT" --engage always \
+			>/dev/null
+		;;
 	esac
 	for ((run = 1; run <= RUNS; run++)); do
 		iperf=$(lab_cli iperf3 -c "$LAB_SRV4" -p "$IPERF_PORT" -t "$SECS" -J)
@@ -77,6 +82,6 @@ for config in none xdp-pass attached-idle engaged; do
 	done
 	case "$config" in
 	xdp-pass) lab_srv ip link set dev "$LAB_SRV_IF_CLI" xdp off ;;
-	attached-idle | engaged) lab_xsc detach "$LAB_SRV_IF_CLI" >/dev/null ;;
+	attached-idle | quiet | engaged) lab_xsc detach "$LAB_SRV_IF_CLI" >/dev/null ;;
 	esac
 done

@@ -10,7 +10,8 @@ import subprocess
 from collections import defaultdict
 
 LABELS = {
-    "xdp-syncookie": "A: xdp-syncookie",
+    "xdp-syncookie": "A: xdp-syncookie (always)",
+    "xdp-syncookie-auto": "A: xdp-syncookie (auto, from quiet)",
     "nft-synproxy": "C: nftables synproxy",
     "linux-cookies2": "D: Linux tcp_syncookies=2",
     "linux-cookies1": "D: Linux tcp_syncookies=1",
@@ -103,7 +104,29 @@ def macro_tables(rows, out):
         if a and b:
             out.append("- %s: %.2f" % (name, a / b))
     out.append("")
+    auto_table(rows, rates, out)
     return rates, contenders, groups
+
+
+def auto_table(rows, rates, out):
+    auto = [r for r in rows if r["contender"] == "xdp-syncookie-auto"]
+    if not auto:
+        return
+    out.append("### Engaging from a quiet port (engage auto)\n")
+    out.append("Each run attaches afresh, so the flood meets a quiet port with default "
+               "thresholds. *to engage*: from launching the generator to the engage event; "
+               "*kernel*: SYNs passed to the kernel before cookies took over (it answered them); "
+               "*XDP*: SYNs answered with cookies.\n")
+    out.append("| target | to engage s | SYNs answered by the kernel | by XDP |")
+    out.append("|---|---|---|---|")
+    for rate in rates:
+        g = [r for r in auto if r["target_pps"] == rate]
+        if g:
+            out.append("| %s | %s | %s | %s |" % (
+                rate_label(rate), med_range([r["engage_s"] for r in g], "{:.3f}"),
+                med_range([r["kernel_answered"] for r in g]),
+                med_range([r["xdp_answered"] for r in g])))
+    out.append("")
 
 
 def plot(groups, rates, contenders, outdir, key, ylabel, fname, title):
@@ -136,8 +159,9 @@ def overhead_table(rows, out):
     out.append("iperf3 throughput and wrk (1 thread, 8 connections) against nginx over the "
                "client link; median (range). *xdp-pass*: a bare XDP_PASS program (what veth's "
                "XDP mode costs by itself); *attached-idle*: xdp-syncookie attached, the "
-               "ports not protected; *engaged*: the ports protected (every ACK pays a socket "
-               "lookup, every new connection a cookie handshake).\n")
+               "ports not protected; *quiet*: the ports protected, engage auto and not engaged "
+               "(every ACK pays a socket lookup, the kernel answers SYNs); *engaged*: engage "
+               "always (every new connection a cookie handshake too).\n")
     out.append("| config | iperf3 Gbit/s | vs none | wrk req/s | vs none | p50 ms | p99 ms |")
     out.append("|---|---|---|---|---|---|---|")
     by = defaultdict(list)
@@ -145,7 +169,7 @@ def overhead_table(rows, out):
         by[r["config"]].append(r)
     base_g = median([r["iperf_gbps"] for r in by["none"]])
     base_r = median([r["wrk_rps"] for r in by["none"]])
-    for config in ("none", "xdp-pass", "attached-idle", "engaged"):
+    for config in ("none", "xdp-pass", "attached-idle", "quiet", "engaged"):
         g = by.get(config)
         if not g:
             continue

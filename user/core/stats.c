@@ -2,6 +2,7 @@
 /* Per-CPU counters and per-port engage state, summed in user space; the BPF side never waits. */
 #include <errno.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -69,13 +70,30 @@ fail:
 	return NULL;
 }
 
-/* What the CPUs still hold for a port, as the BPF side's disengage sums it. */
+/* The rate window the BPF side is in now (its clock is CLOCK_MONOTONIC_COARSE). */
+static __u32 window_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return ((__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec) >> XSC_RATE_WINDOW_SHIFT;
+}
+
+static __u32 wcount(const __u64 *buckets, __u32 window)
+{
+	__u64 v = buckets[window & 1];
+
+	return (__u32)(v >> 32) == window ? (__u32)v : 0;
+}
+
+/* What the CPUs still hold for a port, as the BPF side's disengage sums it, and the SYN
+ * rate over the last complete window, published or not. */
 static void fold_tallies(struct port_view *v, const struct xsc_tally *all, int ncpus,
 			 __u64 *syns)
 {
-	__u32 slot = XSC_TALLY_SLOT(v->port);
+	__u32 slot = XSC_TALLY_SLOT(v->port), last = window_now() - 1;
 	__u32 since_window = v->st.engaged_since >> XSC_RATE_WINDOW_SHIFT;
-	__u64 engaged = 0, total = 0;
+	__u64 engaged = 0, total = 0, last_syns = wcount(v->st.syn_win, last);
 
 	*syns = 0;
 	for (int c = 0; c < ncpus; c++) {
@@ -85,9 +103,12 @@ static void fold_tallies(struct port_view *v, const struct xsc_tally *all, int n
 			continue;
 		*syns += t->syns;
 		total += t->cookies;
+		if (t->window == last)
+			last_syns += t->syns;
 		if ((__s32)(t->window - since_window) >= 0)
 			engaged += t->cookies;
 	}
+	v->syn_rate_now = (last_syns * 1000000000ULL) >> XSC_RATE_WINDOW_SHIFT;
 	v->cookies_total = v->st.cookies + total;
 	v->cookies_engaged = v->st.engaged_since ? v->st.cookies + engaged - v->st.cookies_at_engage : 0;
 }

@@ -18,6 +18,7 @@ struct port_view {
 	struct xsc_port_state st;
 	__u64 cookies_engaged;	/* cookie SYN-ACKs since it engaged (0 when not engaged) */
 	__u64 cookies_total;	/* cookie SYN-ACKs since attach */
+	__u32 syn_rate_now;	/* SYN/s over the last complete rate window, as of the read */
 };
 
 /* Calls fn for every port with any activity (SYNs judged, cookies, engages). Returns 0 or

@@ -64,7 +64,8 @@ json_object *json_port(const struct port_view *v, const struct xsc_policy *pol)
 	json_object_object_add(o, "last_change",
 			       st->changed_at ? json_object_new_double(mono_to_unix(st->changed_at)) :
 						NULL);
-	json_object_object_add(o, "syn_rate", json_object_new_uint64(st->syn_rate));
+	json_object_object_add(o, "syn_rate", json_object_new_uint64(v->syn_rate_now));
+	/* The queues as the last judged SYN found them. */
 	json_object_object_add(o, "syn_queue", json_object_new_uint64(st->qlen));
 	json_object_object_add(o, "accept_queue", json_object_new_uint64(st->ack_backlog));
 	json_object_object_add(o, "backlog", json_object_new_uint64(st->max_backlog));

@@ -113,10 +113,11 @@ void text_port(FILE *f, const struct port_view *v, const struct xsc_policy *pol)
 		fprintf(f, "cookies always; ");
 	else
 		fprintf(f, "quiet; ");
-	fprintf(f, "%u SYN/s, SYN queue %u/%u, accept queue %u/%u; cookies %llu since engaged, "
-		"%llu in all; engaged %u times\n", st->syn_rate, st->qlen, st->max_backlog,
-		st->ack_backlog, st->max_backlog, (unsigned long long)v->cookies_engaged,
-		(unsigned long long)v->cookies_total, st->engages);
+	fprintf(f, "%u SYN/s; at the last judged SYN: SYN queue %u/%u, accept queue %u/%u; "
+		"cookies %llu since engaged, %llu in all; engaged %u times\n", v->syn_rate_now,
+		st->qlen, st->max_backlog, st->ack_backlog, st->max_backlog,
+		(unsigned long long)v->cookies_engaged, (unsigned long long)v->cookies_total,
+		st->engages);
 }
 
 void text_event(FILE *f, const char *ifname, const struct xsc_event *ev)
