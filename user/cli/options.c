@@ -41,7 +41,7 @@ static const struct opt_spec specs[OPT_END] = {
 	[OPT_MSS4] = { "mss4", 0, "N", 536, 9000, store_uint, "MSS we advertise over IPv4", dflt_mss4 },
 	[OPT_MSS6] = { "mss6", 0, "N", 1220, 9000, store_uint, "MSS we advertise over IPv6", dflt_mss6 },
 	[OPT_WSCALE] = { "wscale", 0, "N", 0, XSC_MAX_WSCALE, store_uint,
-			 "our window scale (default: what Linux offers here)", kernel_wscale },
+			 "our window scale; the default is what Linux offers here", kernel_wscale },
 	[OPT_TTL] = { "ttl", 0, "N", 1, 255, store_uint, "TTL / hop limit of SYN-ACKs", dflt_ttl },
 	[OPT_ENGAGE] = { "engage", 0, "MODE", 0, 0, store_engage,
 			 "auto (cookies while a port is under pressure, the default), always, or "
@@ -340,12 +340,18 @@ int opts_parse(const enum opt_id *allowed, int argc, char **argv, struct opt_val
 	return optind;
 }
 
+/* Help lines wrap at this width, continuing under the text. */
+#define HELP_WIDTH 100
+#define HELP_INDENT 27
+
 void opts_help(FILE *f, const enum opt_id *allowed)
 {
 	fprintf(f, "Options:\n");
 	for (int id = 0; id < OPT_END; id++) {
 		const struct opt_spec *s = &specs[id];
-		char left[48], extra[64] = "";
+		char left[48], text[512];
+		const char *p = text;
+		int col = HELP_INDENT;
 
 		if (!allowed_has(allowed, id))
 			continue;
@@ -355,10 +361,25 @@ void opts_help(FILE *f, const enum opt_id *allowed)
 		else
 			snprintf(left, sizeof(left), "    --%s %s", s->name, s->metavar ? s->metavar : "");
 		if (s->store == store_uint && s->dflt)
-			snprintf(extra, sizeof(extra), " (%lu-%lu, default %lu)", s->min, s->max,
+			snprintf(text, sizeof(text), "%s (%lu-%lu, default %lu)", s->help, s->min, s->max,
 				 s->dflt());
 		else if (s->store == store_uint)
-			snprintf(extra, sizeof(extra), " (%lu-%lu)", s->min, s->max);
-		fprintf(f, "  %-24s %s%s\n", left, s->help, extra);
+			snprintf(text, sizeof(text), "%s (%lu-%lu)", s->help, s->min, s->max);
+		else
+			snprintf(text, sizeof(text), "%s", s->help);
+		fprintf(f, "  %-*s", HELP_INDENT - 3, left);
+		while (*p) {
+			size_t word = strcspn(p, " ");
+
+			if (col + 1 + (int)word > HELP_WIDTH && col > HELP_INDENT) {
+				fprintf(f, "\n%*s", HELP_INDENT - 1, "");
+				col = HELP_INDENT;
+			}
+			fprintf(f, " %.*s", (int)word, p);
+			col += 1 + word;
+			p += word;
+			p += strspn(p, " ");
+		}
+		fprintf(f, "\n");
 	}
 }
