@@ -169,9 +169,11 @@ static int hold_expired(void *map, __u32 *key, struct port_entry *e)
 static __always_inline bool engage(struct port_entry *e, __u16 port, __u8 signal, __u64 now,
 				   __u64 hold)
 {
+	/* The hold first: a CPU that sees the port engaged must not find an old hold over.
+	 * If another CPU engaged it first, this only extends its hold. */
+	e->st.busy_until = now + hold;
 	if (__sync_val_compare_and_swap(&e->st.engaged_since, 0, now) != 0)
 		return true;
-	e->st.busy_until = now + hold;
 	e->st.changed_at = now;
 	e->st.signal = signal;
 	e->st.engages++;

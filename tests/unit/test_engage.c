@@ -157,6 +157,16 @@ static int port_state(uint16_t port, struct xsc_port_state *st)
 	return 0;
 }
 
+/* The client's final ACK for a SYN answered with server ISN (a cookie): no options. */
+static void final_ack(const struct pkt_spec *syn, uint32_t server_isn, struct pkt_spec *ack)
+{
+	*ack = *syn;
+	ack->flags = F_ACK;
+	ack->seq = syn->seq + 1;
+	ack->ack = server_isn + 1;
+	ack->optlen = 0;
+}
+
 /* ---- events ---- */
 
 #define MAX_EVENTS 32
@@ -453,11 +463,7 @@ static void test_ack_after_disengage(void)
 		return;
 	}
 	set_policy(port, XSC_ENGAGE_AUTO, 1000000, 60);
-	ack = syn;
-	ack.flags = F_ACK;
-	ack.seq = syn.seq + 1;
-	ack.ack = v.seq + 1;
-	ack.optlen = 0;
+	final_ack(&syn, v.seq, &ack);
 	if (!run_spec(&ack, &r))
 		expect_verdict(&r, XDP_PASS, XSC_STAT_PASS_ACK_COOKIE_OK);
 	end(false);
@@ -528,11 +534,7 @@ static void test_kernel_cookies(void)
 		fail("no SYN-ACK from the kernel (%s)", strerror(errno));
 		goto out;
 	}
-	ack = syn;
-	ack.flags = F_ACK;
-	ack.seq = syn.seq + 1;
-	ack.ack = v.seq + 1;
-	ack.optlen = 0;
+	final_ack(&syn, v.seq, &ack);
 	if (!run_spec(&ack, &r))
 		expect_verdict(&r, XDP_PASS, XSC_STAT_PASS_ACK_KERNEL_COOKIE);
 	end(false);

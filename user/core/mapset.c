@@ -23,18 +23,16 @@ static bool map_fits(int fd, const struct bpf_map *def)
 static int reuse_pinned(struct bpf_map *map, const struct pin_paths *pp, const char *what,
 			bool *reused)
 {
-	const char *name = bpf_map__name(map);
+	int fd = pin_open_map(pp, bpf_map__name(map), 0), err;
 	char path[PATH_MAX];
-	int fd, err;
 
 	*reused = false;
-	err = pin_map_path(pp, name, path, sizeof(path));
-	if (err)
-		return err;
-	fd = bpf_obj_get(path);
+	if (fd == -ENOENT)
+		return 0;
 	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
+		return fd;
 	if (!map_fits(fd, map)) {
+		pin_map_path(pp, bpf_map__name(map), path, sizeof(path));
 		pr_err("%s: %s is not a map of this version of xdp-syncookie; detach every "
 		       "interface (or remove it) first\n", what, path);
 		close(fd);

@@ -114,7 +114,7 @@ void text_port(FILE *f, const struct port_view *v, const struct xsc_policy *pol)
 	else
 		fprintf(f, "quiet; ");
 	fprintf(f, "%u SYN/s; at the last judged SYN: SYN queue %u/%u, accept queue %u/%u; "
-		"cookies %llu since engaged, %llu in all; engaged %u times\n", v->syn_rate_now,
+		"cookies %llu since engaged, %llu in all; engages %u\n", v->syn_rate_now,
 		st->qlen, st->max_backlog, st->ack_backlog, st->max_backlog,
 		(unsigned long long)v->cookies_engaged, (unsigned long long)v->cookies_total,
 		st->engages);
