@@ -37,7 +37,8 @@ struct {
 
 /* Answers the SYN with a cookie SYN-ACK, written over the frame for XDP_TX. */
 static __always_inline int syn_answer(xsc_ctx_t *ctx, const struct pkt *p,
-				      const struct xsc_keyring *kr, __u64 now)
+				      const struct xsc_keyring *kr, __u64 now,
+				      struct xsc_tally *tally)
 {
 	struct synack_args args = {};
 	struct cookie_flow flow;
@@ -67,8 +68,7 @@ static __always_inline int syn_answer(xsc_ctx_t *ctx, const struct pkt *p,
 	ret = synack_write(ctx, p, &args);
 	if (ret != XSC_CONTINUE)
 		return ret;
-	engage_count_cookie(bpf_ntohs(p->dport));
-	keys_note_cookie(now);
+	engage_count_cookie(tally, now);
 	return XSC_STAT_TX_SYN_COOKIE;
 }
 
@@ -83,6 +83,7 @@ static __always_inline int syn_answer(xsc_ctx_t *ctx, const struct pkt *p,
 __noinline int handle_syn(xsc_ctx_t *ctx, const struct pkt *p, const struct xsc_policy *pol,
 			  __u8 mode, const struct xsc_keyring *kr)
 {
+	struct xsc_tally *tally;
 	struct bpf_sock *sk;
 	bool engaged;
 	__u64 now;
@@ -97,14 +98,14 @@ __noinline int handle_syn(xsc_ctx_t *ctx, const struct pkt *p, const struct xsc_
 		return XSC_STAT_PASS_SYN_SOCKET;
 	}
 	now = bpf_ktime_get_coarse_ns();
-	engaged = engage_judge(pol, bpf_ntohs(p->dport), mode, sk, now);
+	engaged = engage_judge(pol, bpf_ntohs(p->dport), mode, sk, now, &tally);
 	bpf_sk_release(sk);
 
 	if (mode == XSC_ENGAGE_NEVER)
 		return engaged ? XSC_STAT_PASS_SYN_MONITOR : XSC_STAT_PASS_SYN_QUIET;
 	if (!engaged && mode != XSC_ENGAGE_ALWAYS)
 		return XSC_STAT_PASS_SYN_QUIET;
-	return syn_answer(ctx, p, kr, now);
+	return syn_answer(ctx, p, kr, now, tally);
 }
 
 /* The kernel's own cookie (tcp_syncookies=2, or its queue overflowed before we engaged). */

@@ -31,7 +31,7 @@ struct pkt {
 	__u32 ack_seq;		/* host order */
 	__be32 saddr[4];	/* IPv4 uses [0] only */
 	__be32 daddr[4];
-};
+} __attribute__((aligned(8)));	/* zeroed per packet: 8-byte stores, half as many */
 
 static __always_inline struct tcphdr *pkt_tcp(xsc_ctx_t *ctx, const struct pkt *p)
 {

@@ -12,7 +12,7 @@
  */
 static __always_inline struct bpf_sock *sock_lookup(xsc_ctx_t *ctx, const struct pkt *p)
 {
-	struct bpf_sock_tuple tuple = {};
+	struct bpf_sock_tuple tuple;	/* not zeroed: the helper reads the size bytes set */
 	__u32 size;
 
 	if (p->family == 4) {

@@ -7,6 +7,7 @@
 #ifndef XSC_ENGAGE_H
 #define XSC_ENGAGE_H
 
+#include "../lib/keys.h"
 #include "../lib/sock.h"
 #include "../lib/settings.h"
 #include "policy.h"
@@ -273,52 +274,68 @@ static __always_inline void tally_publish(const struct xsc_tally *t)
  * the listener, whose queues are read only when a decision needs them. A SYN that is
  * going to pass to the kernel (auto and not engaged, or never) is first counted among
  * those the listener may not have seen yet, and engages the port instead when the queue
- * with them would pass the high mark.
+ * with them would pass the high mark. *tally is this CPU's tally of the port, for
+ * engage_count_cookie().
  */
 static __always_inline bool engage_judge(const struct xsc_policy *pol, __u16 port, __u8 mode,
-					 struct bpf_sock *sk, __u64 now)
+					 struct bpf_sock *sk, __u64 now, struct xsc_tally **tally)
 {
 	__u32 key = port, slot = XSC_TALLY_SLOT(port), window = now >> XSC_RATE_WINDOW_SHIFT;
-	struct port_entry *e = bpf_map_lookup_elem(&xsc_port_state, &key);
 	struct xsc_tally *t = bpf_map_lookup_elem(&xsc_tally, &slot);
 	struct listener_queues q = {};
+	struct port_entry *e;
 	__u8 signal;
 
-	if (!e || !t)
+	*tally = t;
+	if (!t)
+		return false;
+	/*
+	 * An engaged port's SYN (and an 'always' port's, which is answered whatever the
+	 * state) touches only this CPU's tally: the engaged flag is cached there, refreshed
+	 * at every window roll and whenever this CPU sees the port engage. A disengage is
+	 * noticed at the next roll, at most one rate window (67 ms) late.
+	 */
+	if (t->port == port && t->window == window) {
+		t->syns++;
+		if (t->engaged || mode == XSC_ENGAGE_ALWAYS)
+			return t->engaged;
+	}
+	e = bpf_map_lookup_elem(&xsc_port_state, &key);
+	if (!e)
 		return false;
 	if (t->port != port || t->window != window) {
 		tally_publish(t);
 		t->port = port;
 		t->window = window;
-		t->syns = 0;
+		t->syns = 1;
 		t->cookies = 0;
 		engage_review(e, pol, port, mode, sk, now, window);
 	}
-	t->syns++;
-	if (e->st.engaged_since)
-		return true;
+	t->engaged = e->st.engaged_since != 0;
+	/* 'always' answers every SYN whatever the state: the window review keeps that
+	 * state for status and events, and nothing here can change the answer. */
+	if (t->engaged || mode == XSC_ENGAGE_ALWAYS)
+		return t->engaged;
 	/* This CPU alone is over the rate: no need to wait for the window to end. */
 	if (window_rate(t->syns) >= pol->syn_rate_high) {
 		e->st.syn_rate = window_rate(t->syns);
-		return engage(e, port, XSC_SIGNAL_RATE, now, hold_ns(pol));
+		return t->engaged = engage(e, port, XSC_SIGNAL_RATE, now, hold_ns(pol));
 	}
-	if (mode == XSC_ENGAGE_ALWAYS || !listener_queues(sk, &q))
+	if (!listener_queues(sk, &q))
 		return false;
 	signal = queue_signal(pol->queue_high, &q, lag_pending(e, now, 1));
 	if (!signal)
 		return false;
 	note_queues(&e->st, &q);
-	return engage(e, port, signal, now, hold_ns(pol));
+	return t->engaged = engage(e, port, signal, now, hold_ns(pol));
 }
 
-/* A cookie SYN-ACK went out for the port: counted in this CPU's tally. */
-static __always_inline void engage_count_cookie(__u16 port)
+/* A cookie SYN-ACK went out: counted in this CPU's tally of the port (from engage_judge).
+ * The first of a window on this CPU also notes the time host-wide (keys.h). */
+static __always_inline void engage_count_cookie(struct xsc_tally *t, __u64 now)
 {
-	__u32 slot = XSC_TALLY_SLOT(port);
-	struct xsc_tally *t = bpf_map_lookup_elem(&xsc_tally, &slot);
-
-	if (t && t->port == port)
-		t->cookies++;
+	if (t && !t->cookies++)
+		keys_note_cookie(now);
 }
 
 #endif /* XSC_ENGAGE_H */

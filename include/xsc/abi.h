@@ -196,7 +196,8 @@ struct xsc_port_entry {
 struct xsc_tally {
 	__u32 window;		/* rate window of the counts */
 	__u16 port;
-	__u16 pad;
+	__u8 engaged;		/* the port's state as this CPU last saw it (see engage.h) */
+	__u8 pad;
 	__u32 syns;		/* SYNs to the port in that window, this CPU */
 	__u32 cookies;		/* cookie SYN-ACKs among them */
 };

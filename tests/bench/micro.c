@@ -39,11 +39,47 @@ static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list a
 	return level != LIBBPF_WARN ? 0 : vfprintf(stderr, fmt, ap);
 }
 
-static uint64_t counter(int reason)
+/* One counter of a per-CPU stats map, summed (any build's map: its size may differ). */
+static uint64_t counter(int stats_fd, __u32 reason)
 {
-	__u64 totals[XSC_STAT_SLOTS];
+	int ncpus = libbpf_num_possible_cpus();
+	uint64_t percpu[256] = {}, sum = 0;
 
-	return stats_sum(bpf_map__fd(xsc->maps.xsc_stats), totals) ? 0 : totals[reason];
+	if (ncpus <= 0 || ncpus > 256 || bpf_map_lookup_elem(stats_fd, &reason, percpu))
+		return 0;
+	for (int c = 0; c < ncpus; c++)
+		sum += percpu[c];
+	return sum;
+}
+
+/*
+ * Another build's object (--compare OBJ), loaded beside this one and run in the same
+ * rounds: a machine this noisy can only compare builds within one process. Its maps are
+ * found by name, in this layout or the one before numbered reasons (xsc_keys).
+ */
+static struct bpf_object *cmp_obj;
+static int cmp_prog_fd = -1, cmp_stats_fd = -1;
+
+static int compare_open(const char *path, const struct xsc_keyring *kr)
+{
+	struct bpf_map *keys;
+	__u32 zero = 0;
+
+	cmp_obj = bpf_object__open_file(path, NULL);
+	if (!cmp_obj || bpf_object__load(cmp_obj)) {
+		fprintf(stderr, "bench-micro: loading %s failed: %s\n", path, strerror(errno));
+		return -1;
+	}
+	keys = bpf_object__find_map_by_name(cmp_obj, "xsc_keys") ?:
+	       bpf_object__find_map_by_name(cmp_obj, XSC_MAP_KEYS);
+	cmp_prog_fd = bpf_program__fd(bpf_object__find_program_by_name(cmp_obj, "xdp_syncookie"));
+	cmp_stats_fd = bpf_map__fd(bpf_object__find_map_by_name(cmp_obj, XSC_MAP_STATS));
+	if (!keys || cmp_prog_fd < 0 || cmp_stats_fd < 0 ||
+	    bpf_map_update_elem(bpf_map__fd(keys), &zero, kr, BPF_ANY)) {
+		fprintf(stderr, "bench-micro: %s is not an xdp-syncookie object this can drive\n", path);
+		return -1;
+	}
+	return 0;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -77,6 +113,7 @@ struct bench_case {
 	int action;
 	int reason;	/* the xdp_syncookie counter every run must move; -1 for baselines */
 	int prog_fd;
+	int stats_fd;	/* where that counter is */
 	double ns[ROUNDS];
 	uint64_t moved;
 	bool failed;
@@ -88,15 +125,16 @@ static void linux_syn(struct pkt_spec *s, int family)
 	opts_linux_syn(s, family == 4 ? 1460 : 1440, 123456, 7);
 }
 
-/* The cookie the program gives this SYN, from one real run. */
-static int cookie_for(const uint8_t *frame, size_t len, uint32_t *cookie, uint32_t *tsval)
+/* The cookie a program gives this SYN, from one real run. */
+static int cookie_for(int prog_fd, const uint8_t *frame, size_t len, uint32_t *cookie,
+		      uint32_t *tsval)
 {
 	uint8_t out[PKT_MAX + 256];
 	struct pkt_view v;
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = len, .data_out = out,
 		    .data_size_out = sizeof(out), .repeat = 1);
 
-	if (bpf_prog_test_run_opts(bpf_program__fd(xsc->progs.xdp_syncookie), &opts) ||
+	if (bpf_prog_test_run_opts(prog_fd, &opts) ||
 	    opts.retval != XDP_TX || pkt_parse(out, opts.data_size_out, &v))
 		return -1;
 	*cookie = v.seq;
@@ -108,7 +146,9 @@ static int add_case(struct bench_case *c, int n, const char *name, const struct 
 		    int prog_fd, int action, int reason)
 {
 	c[n] = (struct bench_case){ .name = name, .action = action, .reason = reason,
-				    .prog_fd = prog_fd };
+				    .prog_fd = prog_fd,
+				    .stats_fd = prog_fd == cmp_prog_fd ? cmp_stats_fd :
+						bpf_map__fd(xsc->maps.xsc_stats) };
 	c[n].len = pkt_build(s, c[n].frame);
 	return n + 1;
 }
@@ -131,8 +171,11 @@ static int build_cases(struct bench_case *c)
 	n = add_case(c, n, "baseline: swap + XDP_TX", &s, bpf_program__fd(base->progs.xdp_swap_tx),
 		     XDP_TX, -1);
 	n = add_case(c, n, "SYN -> SYN-ACK, IPv4", &s, xsc_fd, XDP_TX, XSC_STAT_TX_SYN_COOKIE);
-	if (cookie_for(c[n - 1].frame, c[n - 1].len, &cookie, &tsval))
+	if (cookie_for(xsc_fd, c[n - 1].frame, c[n - 1].len, &cookie, &tsval))
 		return -1;
+	if (cmp_obj)
+		n = add_case(c, n, "compared: SYN -> SYN-ACK", &s, cmp_prog_fd, XDP_TX,
+			     XSC_STAT_TX_SYN_COOKIE);
 	s.dport = PORT_ENGAGED;
 	n = add_case(c, n, "SYN, auto engaged, IPv4", &s, xsc_fd, XDP_TX, XSC_STAT_TX_SYN_COOKIE);
 	s.dport = PORT_QUIET;
@@ -151,9 +194,16 @@ static int build_cases(struct bench_case *c)
 	opt_nop(&s);
 	opt_ts(&s, 123457, tsval);
 	n = add_case(c, n, "valid cookie ACK, IPv4", &s, xsc_fd, XDP_PASS, XSC_STAT_PASS_ACK_COOKIE_OK);
+	/* Reason numbers 8 and 37 are the same in the builds before they were numbered. */
+	if (cmp_obj)
+		n = add_case(c, n, "compared: valid cookie ACK", &s, cmp_prog_fd, XDP_PASS,
+			     XSC_STAT_PASS_ACK_COOKIE_OK);
 	s.ack ^= 0x00100000;
 	n = add_case(c, n, "invalid cookie ACK, IPv4", &s, xsc_fd, XDP_DROP,
 		     XSC_STAT_DROP_ACK_NO_SOCKET);
+	if (cmp_obj)
+		n = add_case(c, n, "compared: invalid cookie ACK", &s, cmp_prog_fd, XDP_DROP,
+			     XSC_STAT_DROP_ACK_NO_SOCKET);
 
 	linux_syn(&s, 4);
 	s.l4proto = 17;
@@ -250,15 +300,24 @@ static double median(double *v, int n)
 
 int main(int argc, char **argv)
 {
-	uint32_t runs = argc > 1 ? strtoul(argv[1], NULL, 0) : DEFAULT_RUNS;
+	uint32_t runs = DEFAULT_RUNS;
+	const char *compare = NULL, *raw = NULL;
 	struct xsc_keyring kr = { .key = { {}, { 0x0123456789abcdefULL, 0xfedcba9876543210ULL } },
 				  .gen = 1 };
-	static struct bench_case cases[12];
+	static struct bench_case cases[16];
 	unsigned long long steal;
 	uint32_t zero = 0;
 	int n, err = 1;
 	cpu_set_t cpus;
 
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--compare") && i + 1 < argc)
+			compare = argv[++i];
+		else if (!strcmp(argv[i], "--raw") && i + 1 < argc)
+			raw = argv[++i];
+		else
+			runs = strtoul(argv[i], NULL, 0);
+	}
 	/* One CPU for the whole run, so every round pays the same cache and clock. */
 	CPU_ZERO(&cpus);
 	CPU_SET(1, &cpus);
@@ -284,7 +343,7 @@ int main(int argc, char **argv)
 	}
 	if (bpf_map_update_elem(bpf_map__fd(xsc->maps.xsc_host_keys), &zero, &kr, BPF_ANY))
 		goto out;
-	if (set_policy())
+	if (set_policy() || (compare && compare_open(compare, &kr)))
 		goto out;
 	n = build_cases(cases);
 	if (n < 0) {
@@ -297,15 +356,25 @@ int main(int argc, char **argv)
 	steal = steal_ticks();
 	for (int r = 0; r < ROUNDS; r++)
 		for (int i = 0; i < n; i++) {
-			uint64_t before = cases[i].reason >= 0 ? counter(cases[i].reason) : 0;
+			uint64_t before = cases[i].reason >= 0 ?
+						  counter(cases[i].stats_fd, cases[i].reason) : 0;
 
 			cases[i].ns[r] = run_once(cases[i].prog_fd, cases[i].frame, cases[i].len, runs,
 						  cases[i].action);
 			cases[i].failed |= cases[i].ns[r] < 0;
 			if (cases[i].reason >= 0)
-				cases[i].moved += counter(cases[i].reason) - before;
+				cases[i].moved += counter(cases[i].stats_fd, cases[i].reason) - before;
 		}
 	steal = steal_ticks() - steal;
+	if (raw) {	/* every round's ns per run, for comparisons paired by round */
+		FILE *f = fopen(raw, "a");
+
+		for (int i = 0; f && i < n; i++)
+			for (int r = 0; r < ROUNDS; r++)
+				fprintf(f, "%s\t%d\t%.1f\n", cases[i].name, r, cases[i].ns[r]);
+		if (f)
+			fclose(f);
+	}
 
 	printf("xdp-syncookie micro-benchmark: BPF_PROG_TEST_RUN, %d rounds x %u runs on one CPU.\n"
 	       "Every run goes through a restorer that puts the original packet back; its cost is in\n"
@@ -337,5 +406,6 @@ int main(int argc, char **argv)
 out:
 	xdp_syncookie__destroy(xsc);
 	baselines__destroy(base);
+	bpf_object__close(cmp_obj);
 	return err;
 }
