@@ -38,7 +38,7 @@ BENCH_SRCS := tests/bench/micro.c tests/lib/pkt.c $(TOOL_LIB_SRCS)
 .DELETE_ON_ERROR:
 # Keep the BPF objects the skeletons are generated from (they are loaded by tools too).
 .SECONDARY:
-.PHONY: all deps check test-unit test-cli test-integration bench-micro bench demo clean
+.PHONY: all deps check test-unit test-cli test-integration bench-micro bench-compare bench demo clean
 
 LAB := $(BUILD)/xdp_pass.bpf.o $(BUILD)/synflood $(BUILD)/flood $(BUILD)/sink.bench.bpf.o \
 	$(BUILD)/baselines.bench.bpf.o
@@ -117,6 +117,16 @@ check: deps
 
 bench-micro: $(BUILD)/bench_micro
 	$(Q)./$(BUILD)/bench_micro
+
+# This build against another one's xdp_syncookie.bpf.o (COMPARE=...), in the same process
+# and rounds, six runs paired round by round: this machine's noise hides a few per cent
+# between separate runs.
+bench-compare: $(BUILD)/bench_micro
+	$(Q)test -n "$(COMPARE)" || { echo "bench-compare: COMPARE=path/to/xdp_syncookie.bpf.o"; exit 2; }
+	$(Q)rm -f $(BUILD)/compare.tsv
+	$(Q)for i in 1 2 3 4 5 6; do ./$(BUILD)/bench_micro 500000 --compare $(COMPARE) \
+		--raw $(BUILD)/compare.tsv >/dev/null || exit 1; done
+	$(Q)/usr/bin/python3 tests/bench/paired.py $(BUILD)/compare.tsv
 
 # Side-by-side benchmark and report in $(BENCH_OUT); QUICK=1 for a short run.
 BENCH_OUT := $(BUILD)/bench
