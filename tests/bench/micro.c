@@ -119,11 +119,6 @@ struct bench_case {
 	bool failed;
 };
 
-static void linux_syn(struct pkt_spec *s, int family)
-{
-	pkt_spec_syn(s, family);
-	opts_linux_syn(s, family == 4 ? 1460 : 1440, 123456, 7);
-}
 
 /* The cookie a program gives this SYN, from one real run. */
 static int cookie_for(int prog_fd, const uint8_t *frame, size_t len, uint32_t *cookie,
@@ -165,7 +160,7 @@ static int build_cases(struct bench_case *c)
 	uint32_t cookie, tsval;
 	int n = 0;
 
-	linux_syn(&s, 4);
+	pkt_spec_linux_syn(&s, 4);
 	s.dport = PORT_ALWAYS;
 	n = add_case(c, n, "baseline: XDP_DROP", &s, bpf_program__fd(base->progs.xdp_drop), XDP_DROP, -1);
 	n = add_case(c, n, "baseline: swap + XDP_TX", &s, bpf_program__fd(base->progs.xdp_swap_tx),
@@ -180,11 +175,11 @@ static int build_cases(struct bench_case *c)
 	n = add_case(c, n, "SYN, auto engaged, IPv4", &s, xsc_fd, XDP_TX, XSC_STAT_TX_SYN_COOKIE);
 	s.dport = PORT_QUIET;
 	n = add_case(c, n, "SYN, auto quiet -> kernel", &s, xsc_fd, XDP_PASS, XSC_STAT_PASS_SYN_QUIET);
-	linux_syn(&s, 6);
+	pkt_spec_linux_syn(&s, 6);
 	s.dport = PORT_ALWAYS;
 	n = add_case(c, n, "SYN -> SYN-ACK, IPv6", &s, xsc_fd, XDP_TX, XSC_STAT_TX_SYN_COOKIE);
 
-	linux_syn(&s, 4);
+	pkt_spec_linux_syn(&s, 4);
 	s.dport = PORT_ALWAYS;
 	s.flags = F_ACK;
 	s.seq++;
@@ -205,7 +200,7 @@ static int build_cases(struct bench_case *c)
 		n = add_case(c, n, "compared: invalid cookie ACK", &s, cmp_prog_fd, XDP_DROP,
 			     XSC_STAT_DROP_ACK_NO_SOCKET);
 
-	linux_syn(&s, 4);
+	pkt_spec_linux_syn(&s, 4);
 	s.l4proto = 17;
 	s.optlen = 0;
 	n = add_case(c, n, "non-TCP (UDP), IPv4", &s, xsc_fd, XDP_PASS, XSC_STAT_PASS_NOT_TCP);

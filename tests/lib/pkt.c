@@ -74,6 +74,12 @@ void opts_linux_syn(struct pkt_spec *s, uint16_t mss, uint32_t tsval, uint8_t ws
 	opt_ws(s, ws);
 }
 
+void pkt_spec_linux_syn(struct pkt_spec *s, int family)
+{
+	pkt_spec_syn(s, family);
+	opts_linux_syn(s, family == 4 ? 1460 : 1440, 123456, 7);
+}
+
 /* RFC 1071 sum over bytes, big-endian 16-bit words, written without the BPF side's
  * 32-bit word trick so the two implementations share nothing. */
 static uint32_t sum16(const uint8_t *p, size_t len, uint32_t sum)

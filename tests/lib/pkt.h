@@ -69,6 +69,8 @@ void opt_nop(struct pkt_spec *s);
 void opt_raw(struct pkt_spec *s, const uint8_t *bytes, int len);
 /* Linux's SYN layout: MSS, SACK_PERM, TS, NOP, WS */
 void opts_linux_syn(struct pkt_spec *s, uint16_t mss, uint32_t tsval, uint8_t ws);
+/* A Linux client's SYN: pkt_spec_syn() with its options (MSS 1460/1440, WS 7). */
+void pkt_spec_linux_syn(struct pkt_spec *s, int family);
 
 /* What the independent parser saw in a frame. */
 struct pkt_view {

@@ -107,8 +107,3 @@ void verdict_case(const char *name, const struct pkt_spec *s, int action, int re
 	end(false);
 }
 
-void linux_syn(struct pkt_spec *s, int family)
-{
-	pkt_spec_syn(s, family);
-	opts_linux_syn(s, family == 4 ? 1460 : 1440, 123456, 7);
-}

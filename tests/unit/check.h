@@ -38,8 +38,6 @@ void verdict_case(const char *name, const struct pkt_spec *s, int action, int re
 #define LOCAL4 "198.18.9.1"
 #define LOCAL6 "2001:2:0:9::1"
 
-/* Linux's own SYN layout (MSS, SACK_PERM, TS, NOP, WS) with the usual values. */
-void linux_syn(struct pkt_spec *s, int family);
 
 /* The groups of cases. */
 void test_packets(void);

@@ -56,7 +56,7 @@ static void syn_from(struct pkt_spec *s, const char *net, int host, uint16_t spo
 {
 	char addr[32];
 
-	linux_syn(s, 4);
+	pkt_spec_linux_syn(s, 4);
 	snprintf(addr, sizeof(addr), "%s%d", net, host);
 	inet_pton(AF_INET, addr, s->saddr);
 	inet_pton(AF_INET, LOCAL4, s->daddr);

@@ -267,16 +267,16 @@ static void test_syn_shapes(void)
 		char name[128];
 
 #define NAME(what) (snprintf(name, sizeof(name), "IPv%d %s", family, what), name)
-		linux_syn(&s, family);
+		pkt_spec_linux_syn(&s, family);
 		syn_case(NAME("Linux SYN -> cookie SYN-ACK"), &s, le, false);
 
-		linux_syn(&s, family);
+		pkt_spec_linux_syn(&s, family);
 		s.n_vlans = 1;
 		s.vlan_proto[0] = 0x8100;
 		s.vlan_tci[0] = 0x0064;
 		syn_case(NAME("802.1Q tagged SYN keeps its tag"), &s, le, false);
 
-		linux_syn(&s, family);
+		pkt_spec_linux_syn(&s, family);
 		s.n_vlans = 2;
 		s.vlan_proto[0] = 0x88a8;
 		s.vlan_tci[0] = 0x00c8;
@@ -284,7 +284,7 @@ static void test_syn_shapes(void)
 		s.vlan_tci[1] = 0x0064;
 		syn_case(NAME("802.1ad QinQ SYN keeps both tags"), &s, le, false);
 
-		linux_syn(&s, family);
+		pkt_spec_linux_syn(&s, family);
 		s.n_vlans = 3;
 		s.vlan_proto[0] = s.vlan_proto[1] = s.vlan_proto[2] = 0x8100;
 		verdict_case(NAME("three VLAN tags are counted and dropped"), &s, XDP_DROP,
@@ -294,19 +294,19 @@ static void test_syn_shapes(void)
 		e = (struct expect){ .mss = family == 4 ? 536 : 1220, .ws = -1 };
 		syn_case(NAME("SYN without options -> default MSS, nothing offered"), &s, &e, false);
 
-		linux_syn(&s, family);
+		pkt_spec_linux_syn(&s, family);
 		s.eth_pad = 6;
 		syn_case(NAME("SYN with Ethernet padding"), &s, le, false);
 
-		linux_syn(&s, family);
+		pkt_spec_linux_syn(&s, family);
 		s.payload_len = 100;
 		syn_case(NAME("SYN with 100 bytes of data: ack = ISN + 1"), &s, le, false);
 
-		linux_syn(&s, family);
+		pkt_spec_linux_syn(&s, family);
 		s.payload_len = 1001;
 		syn_case(NAME("SYN with 1001 bytes (odd) of data"), &s, le, false);
 
-		linux_syn(&s, family);
+		pkt_spec_linux_syn(&s, family);
 		{
 			uint8_t tfo_req[2] = { 34, 2 };	/* Fast Open cookie request */
 			opt_raw(&s, tfo_req, 2);
@@ -315,30 +315,30 @@ static void test_syn_shapes(void)
 #undef NAME
 	}
 
-	linux_syn(&s, 4);
+	pkt_spec_linux_syn(&s, 4);
 	s.ip_optlen = 8;
 	syn_case("IPv4 SYN with IP options (IHL 7) -> reply with IHL 5", &s, &linux_expect4, false);
 
-	linux_syn(&s, 4);
+	pkt_spec_linux_syn(&s, 4);
 	s.ip_optlen = 40;
 	syn_case("IPv4 SYN with 40 bytes of IP options (IHL 15)", &s, &linux_expect4, false);
 
-	linux_syn(&s, 4);
+	pkt_spec_linux_syn(&s, 4);
 	s.no_df = true;
 	syn_case("IPv4 SYN without DF is not a fragment", &s, &linux_expect4, false);
 
-	linux_syn(&s, 6);
+	pkt_spec_linux_syn(&s, 6);
 	s.n_ext = 2;
 	s.ext[0] = (struct ext6){ .type = 0, .len = 8 };
 	s.ext[1] = (struct ext6){ .type = 60, .len = 16 };
 	syn_case("IPv6 SYN behind hop-by-hop and destination options", &s, &linux_expect6, false);
 
-	linux_syn(&s, 6);
+	pkt_spec_linux_syn(&s, 6);
 	s.n_ext = 1;
 	s.ext[0] = (struct ext6){ .type = 44, .len = 8, .frag = 0 };
 	syn_case("IPv6 atomic fragment (offset 0, no MF) is a whole SYN", &s, &linux_expect6, false);
 
-	linux_syn(&s, 6);
+	pkt_spec_linux_syn(&s, 6);
 	s.n_ext = 1;
 	s.ext[0] = (struct ext6){ .type = 43, .len = 24 };
 	syn_case("IPv6 SYN behind a routing header", &s, &linux_expect6, false);
@@ -424,7 +424,7 @@ static void test_hostile_options(void)
 	e = (struct expect){ .mss = 1300, .ws = -1 };
 	syn_case("options after EOL are not read", &s, &e, false);
 
-	linux_syn(&s, 4);
+	pkt_spec_linux_syn(&s, 4);
 	s.opts[19] = 15;
 	e = linux_expect4;
 	e.ws = 14;
@@ -567,7 +567,7 @@ static void apply_bend(struct pkt_spec *s, int family, const struct bend *b)
 	if (b->no_options)
 		pkt_spec_syn(s, family);
 	else
-		linux_syn(s, family);
+		pkt_spec_linux_syn(s, family);
 	if (b->vlan_proto) {
 		s->n_vlans = 1;
 		s->vlan_proto[0] = b->vlan_proto;
@@ -610,7 +610,7 @@ static void test_malformed(void)
 		apply_bend(&s, c->family, &c->bend);
 		verdict_case(c->name, &s, c->action, c->reason);
 	}
-	linux_syn(&s, 6);
+	pkt_spec_linux_syn(&s, 6);
 	s.n_ext = 7;
 	for (int i = 0; i < 7; i++)
 		s.ext[i] = (struct ext6){ .type = 60, .len = 8 };
@@ -632,25 +632,25 @@ static void test_not_ours(void)
 	for (int family = 4; family <= 6; family += 2) {
 		char name[96];
 
-		linux_syn(&s, family);
+		pkt_spec_linux_syn(&s, family);
 		s.dport = 81;
 		snprintf(name, sizeof(name), "IPv%d SYN to a port without a listener goes to the kernel",
 			 family);
 		verdict_case(name, &s, XDP_PASS, XSC_STAT_PASS_SYN_NO_LISTENER);
 	}
-	linux_syn(&s, 4);
+	pkt_spec_linux_syn(&s, 4);
 	s.ethertype = 0x0806;
 	verdict_case("ARP passes untouched", &s, XDP_PASS, XSC_STAT_PASS_NOT_IP);
-	linux_syn(&s, 4);
+	pkt_spec_linux_syn(&s, 4);
 	s.l4proto = 1;
 	verdict_case("ICMP passes", &s, XDP_PASS, XSC_STAT_PASS_NOT_TCP);
-	linux_syn(&s, 4);
+	pkt_spec_linux_syn(&s, 4);
 	s.l4proto = 17;
 	verdict_case("UDP passes", &s, XDP_PASS, XSC_STAT_PASS_NOT_TCP);
-	linux_syn(&s, 6);
+	pkt_spec_linux_syn(&s, 6);
 	s.l4proto = 58;
 	verdict_case("ICMPv6 passes", &s, XDP_PASS, XSC_STAT_PASS_NOT_TCP);
-	linux_syn(&s, 6);
+	pkt_spec_linux_syn(&s, 6);
 	s.n_ext = 1;
 	s.ext[0] = (struct ext6){ .type = 60, .len = 8 };
 	s.l4proto = 59;
@@ -663,15 +663,15 @@ static void test_not_ours(void)
 		end(false);
 		return;
 	}
-	linux_syn(&s, 4);
+	pkt_spec_linux_syn(&s, 4);
 	s.dport = 80;
 	verdict_case("ports 443 only: SYN to 80 passes", &s, XDP_PASS, XSC_STAT_PASS_PORT_UNPROTECTED);
-	linux_syn(&s, 4);
+	pkt_spec_linux_syn(&s, 4);
 	s.dport = 80;
 	s.flags = 0;
 	verdict_case("ports 443 only: no-flags segment to 80 passes", &s, XDP_PASS,
 		     XSC_STAT_PASS_PORT_UNPROTECTED);
-	linux_syn(&s, 6);
+	pkt_spec_linux_syn(&s, 6);
 	s.dport = 443;
 	syn_case("ports 443 only: SYN to 443 is answered", &s, &linux_expect6, false);
 	harness_policy_always(pol);
@@ -702,7 +702,7 @@ static void test_cookie(void)
 	uint32_t cookie, slot;
 	uint32_t data = expect_data_bits(&linux_expect4, 4);
 
-	linux_syn(&syn, 4);
+	pkt_spec_linux_syn(&syn, 4);
 	begin("cookie SYN for forgery tests");
 	if (run_spec(&syn, &r)) {
 		end(false);
@@ -775,7 +775,7 @@ static void test_cookie(void)
 
 	kr.gen = 0;
 	harness_set_keys(&kr);
-	linux_syn(&syn, 4);
+	pkt_spec_linux_syn(&syn, 4);
 	verdict_case("no key loaded: SYN left to the kernel, counted", &syn, XDP_PASS,
 		     XSC_STAT_PASS_NO_KEY);
 	kr = (struct xsc_keyring){ .gen = 1 };
