@@ -107,13 +107,6 @@ int harness_set_keys(const struct xsc_keyring *kr)
 		       -errno : 0;
 }
 
-int harness_get_keys(struct xsc_keyring *kr)
-{
-	uint32_t zero = 0;
-
-	return bpf_map_lookup_elem(bpf_map__fd(skel->maps.xsc_host_keys), &zero, kr) ? -errno : 0;
-}
-
 int harness_set_policy(const struct xsc_policy *pol)
 {
 	return policy_install(bpf_map__fd(skel->maps.xsc_policy), pol);

@@ -26,7 +26,6 @@ int harness_map_fd(const char *name);
 int harness_run(const uint8_t *frame, size_t len, struct xdp_result *r);
 /* Keys: gen 0 means "no key". */
 int harness_set_keys(const struct xsc_keyring *kr);
-int harness_get_keys(struct xsc_keyring *kr);
 /* Puts a policy in force, as 'attach' and 'set' do. */
 int harness_set_policy(const struct xsc_policy *pol);
 /* The policy the packet cases run under: every port, engage always (no engage state
