@@ -4,9 +4,8 @@
 #include <signal.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
-#include <bpf/libbpf.h>
 #include "cmd.h"
+#include "events.h"
 #include "export.h"
 #include "log.h"
 
@@ -28,30 +27,22 @@ struct follower {
 	unsigned long seen, limit;	/* limit 0: no limit */
 };
 
-struct source {
-	struct follower *f;
-	char ifname[IF_NAMESIZE];
-};
-
-static int on_event(void *ctx, void *data, size_t size)
+static int on_event(const char *ifname, const struct xsc_event *ev, void *arg)
 {
-	struct source *src = ctx;
-	const struct xsc_event *ev = data;
+	struct follower *f = arg;
 
-	if (size < sizeof(*ev))
-		return 0;
-	if (src->f->json) {
-		json_object *o = json_event(src->ifname, ev);
+	if (f->json) {
+		json_object *o = json_event(ifname, ev);
 
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		fflush(stdout);
 		json_object_put(o);
 	} else {
-		text_event(stdout, src->ifname, ev);
+		text_event(stdout, ifname, ev);
 	}
-	src->f->seen++;
-	/* A non-zero return stops ring_buffer__poll() at once. */
-	return src->f->limit && src->f->seen >= src->f->limit ? 1 : 0;
+	f->seen++;
+	/* A negative return stops ring_buffer__poll() at once: no event past the limit. */
+	return f->limit && f->seen >= f->limit ? -ECANCELED : 0;
 }
 
 static double now_s(void)
@@ -65,12 +56,10 @@ static double now_s(void)
 static int run(const struct opt_values *v, int argc, char **argv)
 {
 	char names[CMD_MAX_IFACES][IF_NAMESIZE];
-	static struct source sources[CMD_MAX_IFACES];
 	struct follower f = { .json = opt_given(v, OPT_JSON), .limit = v->num[OPT_COUNT] };
-	int n = cmd_targets("events", argc, argv, names), rc = EXIT_OK, fds[CMD_MAX_IFACES];
+	int n = cmd_targets("events", argc, argv, names), rc = EXIT_OK;
 	double deadline = opt_given(v, OPT_TIMEOUT) ? now_s() + v->num[OPT_TIMEOUT] : 0;
-	struct ring_buffer *rb = NULL;
-	struct pin_paths pp;
+	struct event_follower *ef;
 
 	if (n < 0)
 		return -n;
@@ -78,44 +67,22 @@ static int run(const struct opt_values *v, int argc, char **argv)
 		pr_err("events: no interface attached\n");
 		return EXIT_FAILED;
 	}
-	for (int i = 0; i < n; i++) {
-		fds[i] = pin_paths(names[i], &pp) ?: pin_open_map(&pp, XSC_MAP_EVENTS, 0);
-		if (fds[i] < 0) {
-			pr_err("events %s: %s\n", names[i], fds[i] == -ENOENT ? "not attached" :
-				strerror(-fds[i]));
-			rc = EXIT_FAILED;
-			n = i;
-			goto out;
-		}
-		sources[i].f = &f;
-		snprintf(sources[i].ifname, sizeof(sources[i].ifname), "%s", names[i]);
-		if (i == 0)
-			rb = ring_buffer__new(fds[i], on_event, &sources[i], NULL);
-		else if (rb && ring_buffer__add(rb, fds[i], on_event, &sources[i]))
-			rb = NULL;
-		if (!rb) {
-			pr_err("events %s: reading the event ring: %s\n", names[i], strerror(errno));
-			rc = EXIT_FAILED;
-			n = i + 1;
-			goto out;
-		}
-	}
+	ef = events_open(names, n, on_event, &f, "events");
+	if (!ef)
+		return EXIT_FAILED;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	while (!stop && !(f.limit && f.seen >= f.limit) && !(deadline && now_s() >= deadline)) {
-		int err = ring_buffer__poll(rb, POLL_MS);
+		int err = events_poll(ef, POLL_MS);
 
-		if (err < 0 && err != -EINTR) {
+		if (err < 0 && err != -EINTR && err != -ECANCELED) {
 			pr_err("events: %s\n", strerror(-err));
 			rc = EXIT_FAILED;
 			break;
 		}
 	}
-out:
-	ring_buffer__free(rb);
-	for (int i = 0; i < n; i++)
-		close(fds[i]);
+	events_close(ef);
 	return rc;
 }
 
