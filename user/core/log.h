@@ -11,6 +11,12 @@ enum log_level {
 
 void log_set_verbose(int verbose);
 void log_setup_libs(void);
+/* Everything to stderr from now on, each line led by its syslog level ("<3>" ...) when
+ * stderr is the journal (systemd's $JOURNAL_STREAM names it): how the service logs. */
+void log_to_journal(void);
+/* Leads every error message with "CONTEXT: " until set to NULL: the service's config
+ * checks name FILE:LINE this way around the CLI's own value parsers. */
+void log_set_context(const char *context);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define pr_err(...) log_msg(LOG_ERROR, __VA_ARGS__)
