@@ -4,7 +4,6 @@
 #include "cmd.h"
 #include "loader.h"
 #include "log.h"
-#include "settings.h"
 
 static const enum opt_id attach_opts[] = {
 	OPT_MODE, OPTS_POLICY, OPT_MSS4, OPT_MSS6, OPT_WSCALE, OPT_TTL, OPT_END,
@@ -18,15 +17,7 @@ static int run(const struct opt_values *v, int argc, char **argv)
 
 	if (!pol)
 		return EXIT_FAILED;
-	settings_defaults(&o.settings);
-	if (opt_given(v, OPT_MSS4))
-		o.settings.mss4 = v->num[OPT_MSS4];
-	if (opt_given(v, OPT_MSS6))
-		o.settings.mss6 = v->num[OPT_MSS6];
-	if (opt_given(v, OPT_WSCALE))
-		o.settings.wscale = v->num[OPT_WSCALE];
-	if (opt_given(v, OPT_TTL))
-		o.settings.ttl = v->num[OPT_TTL];
+	opts_settings(v, &o.settings);
 	policy_defaults(pol);
 	if (policy_apply(pol, &v->policy, "attach")) {
 		free(pol);

@@ -25,6 +25,7 @@ static int store_mode(enum opt_id id, const char *arg, struct opt_values *v);
 static int store_ports(enum opt_id id, const char *arg, struct opt_values *v);
 static int store_engage(enum opt_id id, const char *arg, struct opt_values *v);
 static int store_port_engage(enum opt_id id, const char *arg, struct opt_values *v);
+static int store_config(enum opt_id id, const char *arg, struct opt_values *v);
 
 static unsigned long dflt_mss4(void) { return XSC_DEFAULT_MSS4; }
 static unsigned long dflt_mss6(void) { return XSC_DEFAULT_MSS6; }
@@ -62,6 +63,10 @@ static const struct opt_spec specs[OPT_END] = {
 			"exit after N events (default: follow until interrupted)", NULL },
 	[OPT_TIMEOUT] = { "timeout", 't', "SECONDS", 1, 31536000, store_uint,
 			  "exit after this long (default: follow until interrupted)", NULL },
+	[OPT_CONFIG] = { "config", 'c', "FILE", 0, 0, store_config,
+			 "the configuration file (see xdp-syncookie(8))", NULL },
+	[OPT_CHECK] = { "check", 0, NULL, 0, 0, store_flag,
+			"check the configuration, list files and key file, then exit", NULL },
 	[OPT_VERBOSE] = { "verbose", 'v', NULL, 0, 0, store_flag,
 			  "show library and verifier messages (-vv: all of them)", NULL },
 	[OPT_HELP] = { "help", 'h', NULL, 0, 0, store_flag, "show this help", NULL },
@@ -277,6 +282,13 @@ static int store_port_engage(enum opt_id id, const char *arg, struct opt_values 
 	return parse_port_modes(arg, &v->policy);
 }
 
+static int store_config(enum opt_id id, const char *arg, struct opt_values *v)
+{
+	(void)id;
+	v->config = arg;
+	return 0;
+}
+
 /* ---- the parser ---- */
 
 static bool allowed_has(const enum opt_id *allowed, enum opt_id id)
@@ -289,6 +301,17 @@ static bool allowed_has(const enum opt_id *allowed, enum opt_id id)
 	return false;
 }
 
+/* The numeric policy options, from where the table stores numbers into the change. */
+static void sync_policy(struct opt_values *v)
+{
+	v->policy.syn_rate_given = opt_given(v, OPT_SYN_RATE);
+	v->policy.syn_rate = v->num[OPT_SYN_RATE];
+	v->policy.queue_fill_given = opt_given(v, OPT_QUEUE_FILL);
+	v->policy.queue_fill = v->num[OPT_QUEUE_FILL];
+	v->policy.hold_given = opt_given(v, OPT_HOLD);
+	v->policy.hold_s = v->num[OPT_HOLD];
+}
+
 int opts_parse(const enum opt_id *allowed, int argc, char **argv, struct opt_values *v)
 {
 	struct option longopts[OPT_END + 1] = {};
@@ -296,8 +319,7 @@ int opts_parse(const enum opt_id *allowed, int argc, char **argv, struct opt_val
 	int n = 0, c;
 	size_t o = 0;
 
-	memset(v, 0, sizeof(*v));
-	v->xdp_mode = XDP_MODE_NATIVE;
+	opts_init(v);
 	for (int id = 0; id < OPT_END; id++) {
 		if (!allowed_has(allowed, id))
 			continue;
@@ -331,13 +353,43 @@ int opts_parse(const enum opt_id *allowed, int argc, char **argv, struct opt_val
 		if (id == OPT_HELP)
 			return -1;
 	}
-	v->policy.syn_rate_given = opt_given(v, OPT_SYN_RATE);
-	v->policy.syn_rate = v->num[OPT_SYN_RATE];
-	v->policy.queue_fill_given = opt_given(v, OPT_QUEUE_FILL);
-	v->policy.queue_fill = v->num[OPT_QUEUE_FILL];
-	v->policy.hold_given = opt_given(v, OPT_HOLD);
-	v->policy.hold_s = v->num[OPT_HOLD];
+	sync_policy(v);
 	return optind;
+}
+
+void opts_init(struct opt_values *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->xdp_mode = XDP_MODE_NATIVE;
+}
+
+int opts_store(enum opt_id id, const char *arg, struct opt_values *v)
+{
+	int err = specs[id].store(id, arg, v);
+
+	if (err)
+		return err;
+	v->given |= 1UL << id;
+	sync_policy(v);
+	return 0;
+}
+
+void opts_settings(const struct opt_values *v, struct xsc_settings *s)
+{
+	settings_defaults(s);
+	if (opt_given(v, OPT_MSS4))
+		s->mss4 = v->num[OPT_MSS4];
+	if (opt_given(v, OPT_MSS6))
+		s->mss6 = v->num[OPT_MSS6];
+	if (opt_given(v, OPT_WSCALE))
+		s->wscale = v->num[OPT_WSCALE];
+	if (opt_given(v, OPT_TTL))
+		s->ttl = v->num[OPT_TTL];
+}
+
+const char *opts_name(enum opt_id id)
+{
+	return specs[id].name;
 }
 
 /* Help lines wrap at this width, continuing under the text. */

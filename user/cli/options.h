@@ -29,6 +29,8 @@ enum opt_id {
 	OPT_ALL,
 	OPT_COUNT,
 	OPT_TIMEOUT,
+	OPT_CONFIG,
+	OPT_CHECK,
 	OPT_VERBOSE,
 	OPT_HELP,
 	OPT_END,
@@ -43,6 +45,7 @@ struct opt_values {
 	enum xdp_attach_mode xdp_mode;
 	unsigned long num[OPT_END];	/* the value of each numeric option */
 	struct policy_change policy;	/* --ports, --engage, --port-engage and the thresholds */
+	const char *config;		/* --config FILE */
 };
 
 static inline bool opt_given(const struct opt_values *v, enum opt_id id)
@@ -54,6 +57,16 @@ static inline bool opt_given(const struct opt_values *v, enum opt_id id)
  * returns the index of the first positional argument, or -1 after --help, -2 after an
  * error (a message naming the option and the value is printed). */
 int opts_parse(const enum opt_id *allowed, int argc, char **argv, struct opt_values *v);
+/* Empty values: nothing given, native mode. */
+void opts_init(struct opt_values *v);
+/* Checks and stores one option's value as if it had been given on the command line (the
+ * service's config file takes the attach options this way, with the same checks);
+ * -EINVAL after a message naming the option and the value. */
+int opts_store(enum opt_id id, const char *arg, struct opt_values *v);
+/* The SYN-ACK settings (--mss4, --mss6, --wscale, --ttl) the values give, defaults for the rest. */
+void opts_settings(const struct opt_values *v, struct xsc_settings *s);
+/* The long name of an option, as in --help ("port-engage"). */
+const char *opts_name(enum opt_id id);
 /* The "Options:" part of a command's --help. */
 void opts_help(FILE *f, const enum opt_id *allowed);
 
