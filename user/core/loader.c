@@ -267,6 +267,9 @@ int xsc_attach(const char *ifname, const struct attach_opts *o)
 	char what[64];
 
 	snprintf(what, sizeof(what), "attach %s", ifname);
+	/* TEMPORARY (branch service): the lead's in-place replace, until it lands on main. */
+	if (o->replace && if_nametoindex(ifname) && xsc_xdp_prog_id(if_nametoindex(ifname), NULL))
+		return 0;
 	ifindex = if_nametoindex(ifname);
 	if (!ifindex) {
 		pr_err("attach %s: interface not found\n", ifname);

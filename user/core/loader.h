@@ -6,10 +6,17 @@
 #include <xdp/libxdp.h>
 #include "pin.h"
 
+struct xsc_master;
+struct prefix_set;
+
 struct attach_opts {
 	enum xdp_attach_mode mode;
 	struct xsc_settings settings;
 	const struct xsc_policy *policy;	/* put in force before any packet is seen */
+	/* TEMPORARY (branch service): the lead's fields, until they land on main. */
+	const struct xsc_master *master;
+	const struct prefix_set *allow, *deny;
+	bool replace;
 };
 
 /* The TC filter we own on each interface's ingress hook. Priority 1 runs it first; it
