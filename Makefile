@@ -24,12 +24,17 @@ endif
 DEB_PACKAGES := clang-19 llvm-19 bpftool libbpf-dev libxdp-dev xdp-tools libelf-dev zlib1g-dev \
 	libjson-c-dev pkg-config make gcc iproute2 ethtool tcpdump hping3 python3 python3-scapy \
 	python3-pytest iperf3 nginx curl socat nftables netsniff-ng gnuplot-nox procps wrk util-linux
+# The service (run): its config, /metrics and readiness; its man page; its tests.
+DEB_PACKAGES += libinih-dev libmicrohttpd-dev libsystemd-dev pandoc prometheus systemd
 
 BPF_HEADERS := $(wildcard bpf/lib/*.h bpf/policy/*.h) $(wildcard include/xsc/*)
 # user/core is the library the tool, the tests and the benchmarks link; user/export formats
 # what it reads; user/cli is the tool.
 CORE_SRCS := $(wildcard user/core/*.c user/export/*.c)
 USER_SRCS := $(CORE_SRCS) $(wildcard user/cli/*.c)
+# user/service is the run command's loop, config and HTTP server, in the same binary.
+SERVICE_SRCS := $(wildcard user/service/*.c)
+SERVICE_LIBS := inih libmicrohttpd libsystemd
 USER_HEADERS := $(wildcard user/*/*.h) $(wildcard include/xsc/*)
 UNIT_SRCS := $(wildcard tests/unit/*.c) tests/lib/pkt.c
 TOOL_LIB_SRCS := $(CORE_SRCS)
@@ -80,9 +85,11 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bench.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
 
-xdp-syncookie: $(USER_SRCS) $(USER_HEADERS) $(BUILD)/xdp_syncookie.skel.h $(BUILD)/tc_handoff.skel.h
+xdp-syncookie: $(USER_SRCS) $(SERVICE_SRCS) $(USER_HEADERS) $(BUILD)/xdp_syncookie.skel.h \
+		$(BUILD)/tc_handoff.skel.h
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Iuser/cli $(USER_SRCS) -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -Iuser/cli -Iuser/service $(shell pkg-config --cflags $(SERVICE_LIBS)) \
+		$(USER_SRCS) $(SERVICE_SRCS) -o $@ $(LDLIBS) $(shell pkg-config --libs $(SERVICE_LIBS)) -lpthread
 
 $(BUILD)/test_unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h) tests/lib/pkt.h $(TOOL_LIB_SRCS) $(USER_HEADERS) \
 		$(BUILD)/xdp_syncookie.skel.h $(BUILD)/tc_handoff.skel.h

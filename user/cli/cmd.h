@@ -23,6 +23,7 @@ struct command {
 };
 
 extern const struct command cmd_attach, cmd_set, cmd_detach, cmd_status, cmd_stats, cmd_events;
+extern const struct command cmd_run;
 
 void cmd_usage(const struct command *c, FILE *f);
 

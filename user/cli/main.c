@@ -49,6 +49,7 @@ static const struct command cmd_help = {
 
 static const struct command *const commands[] = {
 	&cmd_attach, &cmd_set, &cmd_detach, &cmd_status, &cmd_stats, &cmd_events,
+	&cmd_run,
 	&cmd_reasons, &cmd_version, &cmd_help,
 };
 
