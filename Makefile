@@ -44,11 +44,12 @@ BENCH_SRCS := tests/bench/micro.c tests/lib/pkt.c $(TOOL_LIB_SRCS)
 # Keep the BPF objects the skeletons are generated from (they are loaded by tools too).
 .SECONDARY:
 .PHONY: all deps check test-unit test-cli test-integration bench-micro bench-compare bench demo clean
+.PHONY: man install
 
 LAB := $(BUILD)/xdp_pass.bpf.o $(BUILD)/synflood $(BUILD)/flood $(BUILD)/sink.bench.bpf.o \
 	$(BUILD)/baselines.bench.bpf.o
 
-all: xdp-syncookie $(BUILD)/test_unit $(BUILD)/bench_micro $(LAB)
+all: xdp-syncookie $(BUILD)/test_unit $(BUILD)/bench_micro $(LAB) man
 
 $(BUILD):
 	$(Q)mkdir -p $@
@@ -104,6 +105,31 @@ $(BUILD)/bench_micro: $(BENCH_SRCS) tests/lib/pkt.h $(USER_HEADERS) $(BUILD)/xdp
 $(BUILD)/flood: tests/bench/flood.c tests/lib/pkt.c tests/lib/pkt.h $(BUILD)/flood.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/lib tests/bench/flood.c tests/lib/pkt.c -o $@ $(LDLIBS)
+
+# The man page, from one Markdown source; build/man is a MANPATH entry (man -M build/man).
+MAN := $(BUILD)/man/man8/xdp-syncookie.8
+man: $(MAN)
+
+$(MAN): docs/xdp-syncookie.8.md
+	$(call msg,PANDOC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)pandoc --standalone --to man $< -o $@
+
+# The tool, its unit, its man page and an example config (never over an existing one).
+# The unit names $(PREFIX)/sbin; the config lives in /etc whatever PREFIX is.
+PREFIX ?= /usr/local
+install: xdp-syncookie $(MAN)
+	$(Q)install -D -m 0755 xdp-syncookie $(DESTDIR)$(PREFIX)/sbin/xdp-syncookie
+	$(Q)install -D -m 0644 $(MAN) $(DESTDIR)$(PREFIX)/share/man/man8/xdp-syncookie.8
+	$(Q)install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
+	$(Q)sed 's|/usr/local/|$(PREFIX)/|' dist/xdp-syncookie.service \
+		> $(DESTDIR)$(PREFIX)/lib/systemd/system/xdp-syncookie.service
+	$(Q)install -D -m 0644 dist/xdp-syncookie.conf \
+		$(DESTDIR)$(PREFIX)/share/doc/xdp-syncookie/xdp-syncookie.conf.example
+	$(Q)test -e $(DESTDIR)/etc/xdp-syncookie/xdp-syncookie.conf || install -D -m 0600 \
+		dist/xdp-syncookie.conf $(DESTDIR)/etc/xdp-syncookie/xdp-syncookie.conf
+	@echo "installed in $(DESTDIR)$(PREFIX); edit /etc/xdp-syncookie/xdp-syncookie.conf, then" \
+		"systemctl daemon-reload && systemctl enable --now xdp-syncookie"
 
 deps:
 	$(Q)./tests/deps.sh $(DEB_PACKAGES)
