@@ -114,7 +114,8 @@ static void show_rates(char names[][IF_NAMESIZE], int n, struct watched *w, unsi
  * such, and comes back when it is attached again. */
 static int watch(const struct opt_values *v, char names[][IF_NAMESIZE], int n)
 {
-	__u64 interval_ns = (opt_given(v, OPT_INTERVAL) ? v->num[OPT_INTERVAL] : 1000) * 1000000ULL;
+	__u64 interval_ns = (opt_given(v, OPT_INTERVAL) ? v->num[OPT_INTERVAL] :
+			     OPT_INTERVAL_DEFAULT_MS) * 1000000ULL;
 	unsigned long limit = v->num[OPT_COUNT];
 	struct watched *w = calloc(n, sizeof(*w));
 	bool tty = isatty(STDOUT_FILENO);

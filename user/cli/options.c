@@ -33,7 +33,7 @@ static unsigned long dflt_ttl(void) { return XSC_DEFAULT_TTL; }
 static unsigned long dflt_syn_rate(void) { return XSC_DEFAULT_SYN_RATE; }
 static unsigned long dflt_queue_fill(void) { return XSC_DEFAULT_QUEUE_FILL; }
 static unsigned long dflt_hold(void) { return XSC_DEFAULT_HOLD_S; }
-static unsigned long dflt_interval_ms(void) { return 1000; }
+static unsigned long dflt_interval_ms(void) { return OPT_INTERVAL_DEFAULT_MS; }
 
 static const struct opt_spec specs[OPT_END] = {
 	[OPT_MODE] = { "mode", 'm', "MODE", 0, 0, store_mode,

@@ -37,6 +37,9 @@ enum opt_id {
 	OPT_END,
 };
 
+/* --interval when not given: once a second, the pace of the rate gauges people read. */
+#define OPT_INTERVAL_DEFAULT_MS 1000
+
 /* The options a command takes; attach and set share the policy ones. */
 #define OPTS_POLICY OPT_PORTS, OPT_ENGAGE, OPT_PORT_ENGAGE, OPT_SYN_RATE, OPT_QUEUE_FILL, OPT_HOLD
 
