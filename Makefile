@@ -25,7 +25,9 @@ DEB_PACKAGES := clang-19 llvm-19 bpftool libbpf-dev libxdp-dev xdp-tools libelf-
 	libjson-c-dev pkg-config make gcc iproute2 ethtool tcpdump hping3 python3 python3-scapy \
 	python3-pytest iperf3 nginx curl socat nftables netsniff-ng gnuplot-nox procps wrk util-linux
 # The service (run): its config, /metrics and readiness; its man page; its tests.
-DEB_PACKAGES += libinih-dev libmicrohttpd-dev libsystemd-dev pandoc prometheus systemd
+DEB_PACKAGES += libinih-dev libmicrohttpd-dev libsystemd-dev pandoc systemd
+# promtool, which the CLI suite checks the stats --prometheus exposition with.
+DEB_PACKAGES += prometheus
 
 BPF_HEADERS := $(wildcard bpf/lib/*.h bpf/policy/*.h) $(wildcard include/xsc/*)
 # user/core is the library the tool, the tests and the benchmarks link; user/export formats

@@ -31,10 +31,16 @@ enum opt_id {
 	OPT_TIMEOUT,
 	OPT_CONFIG,
 	OPT_CHECK,
+	OPT_PROMETHEUS,
+	OPT_WATCH,
+	OPT_INTERVAL,		/* num[] holds milliseconds: it takes fractions of a second */
 	OPT_VERBOSE,
 	OPT_HELP,
 	OPT_END,
 };
+
+/* --interval when not given: once a second, the pace of the rate gauges people read. */
+#define OPT_INTERVAL_DEFAULT_MS 1000
 
 /* The options a command takes; attach and set share the policy ones. */
 #define OPTS_POLICY OPT_PORTS, OPT_ENGAGE, OPT_PORT_ENGAGE, OPT_SYN_RATE, OPT_QUEUE_FILL, OPT_HOLD
@@ -65,8 +71,8 @@ void opts_init(struct opt_values *v);
 int opts_store(enum opt_id id, const char *arg, struct opt_values *v);
 /* The SYN-ACK settings (--mss4, --mss6, --wscale, --ttl) the values give, defaults for the rest. */
 void opts_settings(const struct opt_values *v, struct xsc_settings *s);
-/* The long name of an option, as in --help ("port-engage"). */
-const char *opts_name(enum opt_id id);
+/* The long name of an option (without "--"), for messages about how options combine. */
+const char *opt_name(enum opt_id id);
 /* The "Options:" part of a command's --help. */
 void opts_help(FILE *f, const enum opt_id *allowed);
 

@@ -67,7 +67,7 @@ static void config_err(struct parse *p, int line, const char *fmt, ...)
 
 static void key_name(enum opt_id id, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s", opts_name(id));
+	snprintf(buf, len, "%s", opt_name(id));
 	for (char *s = buf; *s; s++)
 		if (*s == '-')
 			*s = '_';

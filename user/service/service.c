@@ -25,7 +25,6 @@
 #include "policy.h"
 #include "service.h"
 #include "stats.h"
-#include "prom_tmp.h"	/* TEMPORARY: until branch prom is merged */
 
 /* While a port is engaged, one summary line per interface this often. */
 #define SUMMARY_INTERVAL_S 10
