@@ -335,6 +335,44 @@ listener=""
 expect "detach v0 and p0" 0 "p0: detached" detach v0 p0
 nothing_left "detach left nothing on p0" p0
 
+# The service's config file: each error refused with FILE:LINE and exit code 2, before
+# anything is attached.
+conf="$scratch/xsc.conf"
+printf '[service]\nmetrics = off\n[interface v0]\nportz = 80\n' >"$conf"
+expect "run: an unknown key names FILE:LINE" 2 "^run: $conf:4: unknown key 'portz' in \\[interface\\]" run --config "$conf"
+printf '[service]\nmetrics = off\n\n[interface v0]\nports = 80\nsyn_rate = 0\n' >"$conf"
+expect "run: a bad value names FILE:LINE and the reason" 2 "^run: $conf:6: --syn-rate: 0 is out of range" run --config "$conf"
+printf '[service]\nmetrics = off\n[interfaces v0]\n' >"$conf"
+expect "run: an unknown section names FILE:LINE" 2 "^run: $conf:3: unknown section \\[interfaces v0\\]" run --config "$conf"
+printf '[interface v0]\nports = 80\nports = 443\n' >"$conf"
+expect "run: a key given twice names both lines" 2 "^run: $conf:3: 'ports' given twice \\(first on line 2\\)" run --config "$conf"
+printf '[interface v0]\nports = 80\nport_engage = 22:always\n' >"$conf"
+expect "run: a policy error names the port_engage line" 2 "^run: $conf:3: --port-engage 22: port 22 is not protected" run --config "$conf"
+printf '[service]\nmetrics = localhost:9432\n' >"$conf"
+expect "run: a metrics address must be numeric" 2 "^run: $conf:2: metrics: 'localhost'" run --config "$conf"
+printf '[interface nosuch0]\n' >"$conf"
+expect "run: an interface that is not there" 2 "^run: $conf:1: interface nosuch0 not found" run --config "$conf"
+printf '[interface v0]\nallow_file = %s/none.txt\n' "$scratch" >"$conf"
+expect "run: a list file that cannot be read" 2 "^run: $conf:1: \\[interface v0\\] allow_file: $scratch/none.txt" run --config "$conf"
+expect "run without --config" 2 "name the configuration file" run
+nothing_left "refused configurations attached nothing" v0
+sed 's/^\[interface eth0\]/[interface v0]/' "$here/../../dist/xdp-syncookie.conf" >"$conf"
+expect "run --check takes the shipped example config" 0 "configuration good \\(1 interfaces\\)" run --config "$conf" --check
+nothing_left "run --check attached nothing" v0
+
+# The shipped unit, as systemd reads it. verify also checks that ExecStart's program and
+# the man page in Documentation= exist: the copy names the tool just built, and MANPATH
+# the man page just built.
+unit="$scratch/xdp-syncookie.service"
+sed "s|/usr/local/sbin/xdp-syncookie|$(cd "$here/../.." && pwd)/xdp-syncookie|" \
+	"$here/../../dist/xdp-syncookie.service" >"$unit"
+out=$(MANPATH="$here/../../build/man" systemd-analyze verify "$unit" 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && [ -z "$out" ]; then
+	ok "systemd-analyze verify accepts dist/xdp-syncookie.service"
+else
+	bad "systemd-analyze verify accepts dist/xdp-syncookie.service" "exit $rc"
+fi
+
 # No BPF filesystem where we are told to pin.
 out=$(ip netns exec "$ns" env LIBXDP_BPFFS=/tmp "$tool" attach v0 2>&1); rc=$?
 if [ "$rc" -eq 1 ] && grep -q "no BPF filesystem at /tmp" <<<"$out"; then ok "no bpffs: clear error"; else bad "no bpffs: clear error" "exit $rc"; fi

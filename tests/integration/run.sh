@@ -15,6 +15,7 @@ TESTS=(handshake_native handshake_skb iperf3 client_options server_syncookies fo
 	preexisting_connection reattach_inflight engage_quiet engage_flood engage_hold engage_pulse
 	engage_cycles engage_never engage_set_modes engage_port_set engage_kernel_cookies cli_errors)
 TESTS+=(live_numbers)
+TESTS+=(service_prometheus service_reload service_stop)
 TEST_TIMEOUT=${XSC_TEST_TIMEOUT:-150}	# seconds per test; the slowest (syn_flood) needs about 25
 PORT=8080
 TT=("$LAB_PY" "$HERE/tcptool.py")
@@ -1002,6 +1003,240 @@ t_live_numbers()
 	expect_ge "refreshes showing port $PORT engaged and sending cookies" "$moving" 2
 }
 
+# ---- the service (xdp-syncookie run) ------------------------------------------------
+
+# Every process a service test starts, ended by PID when the test ends, however it ends
+# (run_single's EXIT trap), before the lab goes.
+TRACKED_PIDS=()
+track()
+{
+	TRACKED_PIDS+=("$1")
+}
+
+stop_tracked()
+{
+	[ ${#TRACKED_PIDS[@]} -eq 0 ] || lab_stop "${TRACKED_PIDS[@]}"
+}
+
+# svc_conf FILE LINE...: a config file, one argument a line.
+svc_conf()
+{
+	local f=$1
+
+	shift
+	printf '%s\n' "$@" >"$f"
+}
+
+# svc_start NAME CONF: the service in the server namespace, in the background as SVC_PID,
+# its log in $WORK/NAME.err; returns once it says it started (it tells systemd READY=1
+# at the same point).
+svc_start()
+{
+	lab_bg srv "$WORK/$1" "$XSC" run --config "$2"
+	SVC_PID=$LAB_BG_PID
+	track "$SVC_PID"
+	lab_wait_file "$WORK/$1.err" 30 "run: started" ||
+		fail "the service did not start: $(cat "$WORK/$1.err")"
+}
+
+# svc_stop NAME: SIGTERM, then its exit code must be 0 and its log must say it stopped.
+svc_stop()
+{
+	local rc=0
+
+	kill -TERM "$SVC_PID"
+	wait "$SVC_PID" || rc=$?
+	expect_eq "exit code of the service after SIGTERM" "$rc" 0
+	grep -q "run: Terminated: stopping" "$WORK/$1.err" || fail "no stop in the log: $(cat "$WORK/$1.err")"
+}
+
+# svc_reload NAME WANT: SIGHUP, then waits for the log line matching WANT.
+svc_reload()
+{
+	local n i
+
+	n=$(grep -c "SIGHUP: reloading" "$WORK/$1.err" || true)
+	kill -HUP "$SVC_PID"
+	for ((i = 0; i < 200; i++)); do
+		# Only what the log says after this reload began.
+		awk -v n="$n" '/SIGHUP: reloading/ { k++ } k > n' "$WORK/$1.err" | grep -q -- "$2" &&
+			return 0
+		sleep 0.05
+	done
+	fail "no '$2' after SIGHUP: $(tail -5 "$WORK/$1.err")"
+}
+
+policy_of()
+{
+	snap "$WORK/pol.json"
+	"${ST[@]}" policy "$WORK/pol.json" "$1" "$2"
+}
+
+# promq QUERY: an instant query to the test's Prometheus; prints the value (-1: no sample).
+promq()
+{
+	lab_srv curl -s -m 5 http://127.0.0.1:9090/api/v1/query --data-urlencode "query=$1" \
+		>"$WORK/promq.json" || fail "querying Prometheus failed"
+	"${ST[@]}" promq "$WORK/promq.json"
+}
+
+# The metrics a real Prometheus scrapes from the service: the cookie counter rises while a
+# bounded flood engages the port.
+t_service_prometheus()
+{
+	local q before=-1 now i code
+
+	q='xdp_syncookie_packets_total{interface="srv-atk",reason="syn_cookie_sent"}'
+	start_server echo 16
+	svc_conf "$WORK/xsc.conf" "[service]" "metrics = 127.0.0.1:9432" \
+		"[interface $LAB_SRV_IF_ATK]" "ports = $PORT" "syn_rate = 1000"
+	svc_start svc "$WORK/xsc.conf"
+	code=$(lab_srv curl -s -o "$WORK/m.txt" -w '%{http_code} %{content_type}' http://127.0.0.1:9432/metrics)
+	expect_eq "GET /metrics" "$code" "200 text/plain; version=0.0.4; charset=utf-8"
+	grep -q "^xdp_syncookie_packets_total{interface=\"$LAB_SRV_IF_ATK\",reason=\"syn_cookie_sent\"" \
+		"$WORK/m.txt" || fail "no cookie counter in /metrics: $(head -5 "$WORK/m.txt")"
+	expect_eq "GET /other" "$(lab_srv curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:9432/other)" 404
+	expect_eq "POST /metrics" "$(lab_srv curl -s -o /dev/null -w '%{http_code}' -d x=1 \
+		http://127.0.0.1:9432/metrics)" 405
+
+	cat >"$WORK/prom.yml" <<-PROM
+	global:
+	  scrape_interval: 1s
+	  evaluation_interval: 1s
+	scrape_configs:
+	  - job_name: xdp-syncookie
+	    static_configs:
+	      - targets: ['127.0.0.1:9432']
+	PROM
+	lab_bg srv "$WORK/prom" /usr/bin/prometheus --config.file="$WORK/prom.yml" \
+		--storage.tsdb.path="$WORK/tsdb" --web.listen-address=127.0.0.1:9090 --log.level=warn
+	track "$LAB_BG_PID"
+	for ((i = 0; i < 300 && before < 0; i++)); do
+		sleep 0.1
+		lab_srv curl -s -m 2 -o /dev/null http://127.0.0.1:9090/-/ready 2>/dev/null || continue
+		before=$(promq "$q")
+	done
+	[ "$before" -ge 0 ] || fail "Prometheus scraped nothing in 30 s: $(tail -3 "$WORK/prom.err")"
+	note "Prometheus before the flood: $q = $before"
+
+	flood_bg flood 100000 10 20000
+	now=$before
+	for ((i = 0; i < 150 && now < before + 1000; i++)); do
+		sleep 0.1
+		now=$(promq "$q")
+	done
+	note "Prometheus during the flood: $(cat "$WORK/promq.json")"
+	expect_ge "cookies Prometheus saw during the flood" "$now" $((before + 1000))
+	wait "$FLOOD_PID" || fail "synflood failed: $(cat "$WORK/flood.flood.err")"
+	sleep 2
+	now=$(promq "$q")
+	note "Prometheus after $(flood_sent flood) flood SYNs: $q = $now"
+	expect_ge "cookies Prometheus saw after the flood" "$now" $((before + 1000))
+	grep -q "engaged by" "$WORK/svc.err" || fail "no engage event in the service log: $(cat "$WORK/svc.err")"
+	note "service log: $(grep -m1 "engaged by" "$WORK/svc.err")"
+	svc_stop svc
+}
+
+# SIGHUP: a bad file changes nothing and the log names its line; a good one swaps the
+# policy under client load with no connection lost.
+t_service_reload()
+{
+	local conf=$WORK/xsc.conf left
+
+	start_server echo
+	svc_conf "$conf" "[service]" "metrics = off" "[interface $LAB_SRV_IF_ATK]" "ports = $PORT" \
+		"engage = auto"
+	svc_start svc "$conf"
+	expect_eq "engage at start" "$(policy_of "$LAB_SRV_IF_ATK" engage)" auto
+	stream_bg stream 30
+	sleep 1
+
+	svc_conf "$conf" "[service]" "metrics = off" "[interface $LAB_SRV_IF_ATK]" "ports = $PORT" \
+		"engage = sometimes"
+	svc_reload svc "reload refused"
+	grep -q "run: $conf:5: --engage: 'sometimes' is not auto, always or never" "$WORK/svc.err" ||
+		fail "the refusal does not name FILE:LINE and the reason: $(tail -3 "$WORK/svc.err")"
+	note "bad file: $(grep "$conf:5" "$WORK/svc.err" | tail -1)"
+	expect_eq "engage after the refused reload" "$(policy_of "$LAB_SRV_IF_ATK" engage)" auto
+
+	snap "$WORK/before.json"
+	svc_conf "$conf" "[service]" "metrics = off" "[interface $LAB_SRV_IF_ATK]" \
+		"ports = $PORT,8081" "engage = always" "[interface $LAB_SRV_IF_CLI]"
+	svc_reload svc "run: reloaded"
+	expect_eq "engage after the reload" "$(policy_of "$LAB_SRV_IF_ATK" engage)" always
+	lab_srv ip link show dev "$LAB_SRV_IF_CLI" | grep -qw xdp || fail "the reload did not attach $LAB_SRV_IF_CLI"
+	expect_eq "ports after the reload" "$(policy_of "$LAB_SRV_IF_ATK" ports)" "$PORT,8081"
+	note "good file: $(grep "run: reloaded $conf" "$WORK/svc.err" | tail -1)"
+	sleep 2
+	snap "$WORK/after.json"
+	expect_ge "cookie SYN-ACKs for the clients after engage = always" \
+		"$(delta "$WORK/before.json" "$WORK/after.json" syn_cookie_sent)" 5
+	svc_conf "$conf" "[service]" "metrics = off" "[interface $LAB_SRV_IF_ATK]" "ports = $PORT" \
+		"engage = auto"
+	svc_reload svc "run: reloaded"
+	expect_eq "engage after the second reload" "$(policy_of "$LAB_SRV_IF_ATK" engage)" auto
+	left=$(leftovers "$LAB_SRV_IF_CLI")
+	[ -z "$left" ] || fail "$LAB_SRV_IF_CLI left the file but not the host: $left"
+	note "reloads added and removed $LAB_SRV_IF_CLI: $(grep -c "run: reloaded $conf" "$WORK/svc.err") good, $(grep -c "reload refused" "$WORK/svc.err") refused"
+	sleep 1
+	stream_end stream
+	svc_stop svc
+}
+
+# SIGTERM detaches by default; with on_stop = keep the programs stay protecting, and the
+# next run adopts them with their key, counters and a handshake in flight.
+t_service_stop()
+{
+	local conf=$WORK/xsc.conf left pins key1 key2 sent1 sent2 dev
+
+	svc_conf "$conf" "[service]" "metrics = off" "[interface $LAB_SRV_IF_CLI]" \
+		"[interface $LAB_SRV_IF_ATK]" "engage = always"
+	svc_start svc1 "$conf"
+	lab_srv ip link show dev "$LAB_SRV_IF_ATK" | grep -qw xdp || fail "no XDP program while running"
+	svc_stop svc1
+	for dev in "$LAB_SRV_IF_CLI" "$LAB_SRV_IF_ATK"; do
+		left=$(leftovers "$dev")
+		[ -z "$left" ] || fail "after SIGTERM (on_stop detach): $left"
+	done
+	pins=$(find "$LAB_BPFFS" -mindepth 1 ! -type d ! -path "$LAB_BPFFS/progs.debug" \
+		! -path "$LAB_BPFFS/maps.debug")
+	[ -z "$pins" ] || fail "pins left after SIGTERM: $(tr '\n' ' ' <<<"$pins")"
+	note "on_stop = detach: $(grep -c 'detached' "$WORK/svc1.err") interfaces detached, no XDP, TC or pins left"
+
+	start_server hold
+	svc_conf "$conf" "[service]" "metrics = off" "on_stop = keep" "[interface $LAB_SRV_IF_CLI]" \
+		"[interface $LAB_SRV_IF_ATK]" "engage = always"
+	svc_start svc2 "$conf"
+	svc_stop svc2
+	grep -q "left attached and protecting" "$WORK/svc2.err" || fail "keep: $(cat "$WORK/svc2.err")"
+	lab_srv ip link show dev "$LAB_SRV_IF_ATK" | grep -qw xdp || fail "keep: no XDP program after the stop"
+	[ -n "$(lab_srv tc filter show dev "$LAB_SRV_IF_ATK" ingress)" ] || fail "keep: no TC filter after the stop"
+	key1=$(lab_srv bpftool map dump pinned "$LAB_BPFFS/xdp-syncookie/xsc_host_keys" | md5sum)
+	# Still protecting with no service: a cookie SYN-ACK, whose ACK comes after the next start.
+	forge 4 syn --state "$WORK/hs.json" >"$WORK/syn.out" ||
+		fail "no cookie SYN-ACK with the programs kept: $(cat "$WORK/syn.out")"
+	sent1=$(lab_xsc stats "$LAB_SRV_IF_ATK" --json | /usr/bin/python3 -c \
+		'import json,sys; print(json.load(sys.stdin)["interfaces"]["'"$LAB_SRV_IF_ATK"'"]["counters"]["syn_cookie_sent"])')
+	note "on_stop = keep: programs, TC filter and pins stayed; $sent1 cookies sent with no service running"
+
+	svc_conf "$conf" "[service]" "metrics = off" "[interface $LAB_SRV_IF_CLI]" \
+		"[interface $LAB_SRV_IF_ATK]" "engage = always"
+	svc_start svc3 "$conf"
+	grep -q "$LAB_SRV_IF_ATK: adopted" "$WORK/svc3.err" || fail "not adopted: $(cat "$WORK/svc3.err")"
+	key2=$(lab_srv bpftool map dump pinned "$LAB_BPFFS/xdp-syncookie/xsc_host_keys" | md5sum)
+	expect_eq "cookie key after adoption is the kept one" "$key2" "$key1"
+	sent2=$(lab_xsc stats "$LAB_SRV_IF_ATK" --json | /usr/bin/python3 -c \
+		'import json,sys; print(json.load(sys.stdin)["interfaces"]["'"$LAB_SRV_IF_ATK"'"]["counters"]["syn_cookie_sent"])')
+	expect_ge "syn_cookie_sent after adoption (counters kept)" "$sent2" "$sent1"
+	forge 4 ack --state "$WORK/hs.json" >/dev/null
+	lab_wait_file "$WORK/server.json" 5 '"accepted": 1' ||
+		fail "the handshake begun before the second run did not complete after its adoption"
+	note "second run adopted both interfaces: same key, counters kept ($sent1 -> $sent2), the handshake in flight completed"
+	svc_stop svc3
+	left=$(leftovers "$LAB_SRV_IF_ATK")
+	[ -z "$left" ] || fail "after the adopting run's SIGTERM: $left"
+}
+
 # ---- runner ---------------------------------------------------------------------------
 
 run_single()
@@ -1011,7 +1246,7 @@ run_single()
 	set -eE
 	trap 'echo "FAILREASON: line $LINENO: command failed: $BASH_COMMAND" >&3' ERR
 	trap 'exit 143' TERM INT
-	trap 'lab_down' EXIT
+	trap 'stop_tracked; lab_down' EXIT
 	LAB_QUIET=1
 	lab_up "$id" || fail "could not build the lab"
 	WORK=$LAB_DIR/work

@@ -162,6 +162,26 @@ def cmd_port(args):
     print(str(v).lower() if isinstance(v, bool) else v)
 
 
+def cmd_policy(args):
+    """policy STATS IFACE KEY: a field of an interface's policy (stats --json), lists as
+    comma-separated values."""
+    with open(args[0]) as f:
+        pol = json.load(f)["interfaces"][args[1]]["policy"]
+    v = pol[args[2]]
+    print(",".join(str(x) for x in v) if isinstance(v, list) else v)
+
+
+def cmd_promq(args):
+    """promq FILE: the value of a one-sample Prometheus instant query result
+    (/api/v1/query), or -1 when it has no sample yet."""
+    with open(args[0]) as f:
+        d = json.load(f)
+    if d.get("status") != "success":
+        sys.exit("stats: the query failed: %s" % d)
+    res = d["data"]["result"]
+    print(int(float(res[0]["value"][1])) if res else -1)
+
+
 def cmd_switches(args):
     """switches HAMMER A OURS_TTL: from `forge.py hammer` answers in the order the SYNs
     were judged, which port set each answer implies (port A answered by us, or the other
@@ -189,6 +209,8 @@ COMMANDS = {
     "event": cmd_event,
     "port": cmd_port,
     "switches": cmd_switches,
+    "policy": cmd_policy,
+    "promq": cmd_promq,
 }
 
 if __name__ == "__main__":
