@@ -13,7 +13,7 @@ static const char *current;
 static bool case_failed;
 
 const struct xsc_keyring test_keys = {
-	.key = { { 0 }, { 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL } },
+	.master = { { 0 }, { 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL } },
 	.gen = 1,
 };
 

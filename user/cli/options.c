@@ -25,6 +25,7 @@ static int store_mode(enum opt_id id, const char *arg, struct opt_values *v);
 static int store_ports(enum opt_id id, const char *arg, struct opt_values *v);
 static int store_engage(enum opt_id id, const char *arg, struct opt_values *v);
 static int store_port_engage(enum opt_id id, const char *arg, struct opt_values *v);
+static int store_string(enum opt_id id, const char *arg, struct opt_values *v);
 
 static unsigned long dflt_mss4(void) { return XSC_DEFAULT_MSS4; }
 static unsigned long dflt_mss6(void) { return XSC_DEFAULT_MSS6; }
@@ -56,6 +57,18 @@ static const struct opt_spec specs[OPT_END] = {
 			     "(disengage below PCT/2)", dflt_queue_fill },
 	[OPT_HOLD] = { "hold", 0, "SECONDS", 1, 86400, store_uint,
 		       "stay engaged this long after the last sign of pressure", dflt_hold },
+	[OPT_KEY_FILE] = { "key-file", 0, "FILE", 0, 0, store_string,
+			   "the cookie master secret, shared by a fleet (32 hex digits, mode 0600; "
+			   "default: a random one)", NULL },
+	[OPT_ALLOW_FILE] = { "allow-file", 0, "FILE", 0, 0, store_string,
+			     "the allow list: one prefix per line, '#' comments (replaces the list)",
+			     NULL },
+	[OPT_DENY_FILE] = { "deny-file", 0, "FILE", 0, 0, store_string,
+			    "the deny list: one prefix per line, '#' comments (replaces the list)",
+			    NULL },
+	[OPT_REPLACE] = { "replace", 0, NULL, 0, 0, store_flag,
+			  "upgrade an attached interface in place: this build's programs swap in, "
+			  "keys, counters, policy, lists and handshakes stay", NULL },
 	[OPT_JSON] = { "json", 'j', NULL, 0, 0, store_flag, "print JSON", NULL },
 	[OPT_ALL] = { "all", 'a', NULL, 0, 0, store_flag, "also print counters that are zero", NULL },
 	[OPT_COUNT] = { "count", 'n', "N", 1, 1000000, store_uint,
@@ -275,6 +288,16 @@ static int store_port_engage(enum opt_id id, const char *arg, struct opt_values 
 {
 	(void)id;
 	return parse_port_modes(arg, &v->policy);
+}
+
+static int store_string(enum opt_id id, const char *arg, struct opt_values *v)
+{
+	if (!*arg) {
+		pr_err("--%s: empty file name\n", specs[id].name);
+		return -EINVAL;
+	}
+	v->str[id] = arg;
+	return 0;
 }
 
 /* ---- the parser ---- */

@@ -25,6 +25,10 @@ enum opt_id {
 	OPT_SYN_RATE,
 	OPT_QUEUE_FILL,
 	OPT_HOLD,
+	OPT_KEY_FILE,
+	OPT_ALLOW_FILE,
+	OPT_DENY_FILE,
+	OPT_REPLACE,
 	OPT_JSON,
 	OPT_ALL,
 	OPT_COUNT,
@@ -42,6 +46,7 @@ struct opt_values {
 	int verbose;
 	enum xdp_attach_mode xdp_mode;
 	unsigned long num[OPT_END];	/* the value of each numeric option */
+	const char *str[OPT_END];	/* the value of each file option */
 	struct policy_change policy;	/* --ports, --engage, --port-engage and the thresholds */
 };
 
