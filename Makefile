@@ -24,6 +24,8 @@ endif
 DEB_PACKAGES := clang-19 llvm-19 bpftool libbpf-dev libxdp-dev xdp-tools libelf-dev zlib1g-dev \
 	libjson-c-dev pkg-config make gcc iproute2 ethtool tcpdump hping3 python3 python3-scapy \
 	python3-pytest iperf3 nginx curl socat nftables netsniff-ng gnuplot-nox procps wrk util-linux
+# promtool, which the CLI suite checks the stats --prometheus exposition with.
+DEB_PACKAGES += prometheus
 
 BPF_HEADERS := $(wildcard bpf/lib/*.h bpf/policy/*.h) $(wildcard include/xsc/*)
 # user/core is the library the tool, the tests and the benchmarks link; user/export formats

@@ -6,12 +6,18 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 tool="$here/../../xdp-syncookie"
 ns="xsc-cli-$$"
+peer_ns="xsc-cli-peer-$$"	# the other end of p0, so a connection crosses XDP
 fs="/run/xsc-cli-$$"
+scratch=$(mktemp -d)
+listener=""
 passed=0
 failed=0
 
 cleanup() {
+	[ -n "$listener" ] && kill "$listener" 2>/dev/null
+	ip netns del "$peer_ns" 2>/dev/null
 	ip netns del "$ns" 2>/dev/null
+	rm -rf "$scratch"
 	umount "$fs" 2>/dev/null
 	rmdir "$fs" 2>/dev/null
 }
@@ -181,6 +187,153 @@ expect "pins of another layout are refused" 1 "another version" attach v0
 nothing_left "...and nothing was attached" v0 nopins
 expect "detach clears foreign pins" 0 "detached" detach v0
 [ ! -e "$fs/xdp-syncookie" ] && ok "foreign pins removed" || { out=""; bad "foreign pins removed" "still there"; }
+
+# Live numbers. Bad values and combinations first: each output form is its own choice.
+for bad_interval in 0.05 3601 1e3 . 0.5x -1 ""; do
+	expect "--interval '$bad_interval' refused" 2 "--interval" stats --watch --interval "$bad_interval"
+done
+expect "--interval error names the range" 2 "0.05 is out of range \(0.1-3600\)" stats --watch -i 0.05
+expect "--json and --prometheus do not combine" 2 "--json and --prometheus do not go together" \
+	stats --json --prometheus
+expect "--watch and --json do not combine" 2 "--json and --watch do not go together" stats --watch --json
+expect "--prometheus and --watch do not combine" 2 "--prometheus and --watch" stats --prometheus -w
+expect "--count needs --watch" 2 "--count needs --watch" stats --count 2
+expect "--interval needs --watch" 2 "--interval needs --watch" stats -i 0.5
+expect "stats --help describes --prometheus and --watch" 0 "-i, --interval SECONDS.*0.1-3600, default 1" \
+	stats --help
+
+# p0 on this side, p1 in a namespace of its own: a real handshake to a quiet port passes
+# through XDP to the kernel and gives port 8080 a state with its listener's backlog (16).
+ip netns add "$peer_ns"
+ip -n "$ns" link add p0 type veth peer name p1 netns "$peer_ns"
+ip -n "$ns" addr add 198.18.99.1/24 dev p0
+ip -n "$peer_ns" addr add 198.18.99.2/24 dev p1
+ip -n "$ns" link set p0 up
+ip -n "$peer_ns" link set p1 up
+ip netns exec "$ns" /usr/bin/python3 -c '
+import socket, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("198.18.99.1", 8080))
+s.listen(16)
+time.sleep(60)' &
+listener=$!
+for _ in $(seq 50); do
+	[ -n "$(ip netns exec "$ns" ss -Hltn "sport = :8080")" ] && break
+	sleep 0.1
+done
+# connect N: N connections from the peer, 50 ms apart; each is closed at once.
+connect() {
+	ip netns exec "$peer_ns" /usr/bin/python3 -c '
+import socket, sys, time
+for _ in range(int(sys.argv[1])):
+	socket.create_connection(("198.18.99.1", 8080), timeout=5).close()
+	time.sleep(0.05)' "$1"
+}
+expect "attach v0 and p0" 0 "p0: attached" attach v0 p0 --ports 8080
+connect 3 && ok "connections cross XDP to the quiet port" || { out=""; bad "connections cross XDP to the quiet port" "connect failed"; }
+
+# prom [IFACE...]: the exposition alone in $prom (messages in $out), exit code in $rc.
+prom() {
+	prom=$(ip netns exec "$ns" env LIBXDP_BPFFS="$fs" "$tool" stats --prometheus "$@" 2>"$scratch/err")
+	rc=$?
+	out=$(cat "$scratch/err")
+}
+# has NAME SERIES...: every series line (a regex, whole line) is in $prom.
+has() {
+	local name=$1 missing=""
+	shift
+	for want in "$@"; do
+		grep -qxE -- "$want" <<<"$prom" || missing="$missing $want"
+	done
+	if [ -z "$missing" ]; then ok "$name"; else out=$prom; bad "$name" "missing:$missing"; fi
+}
+prom
+lint=$(promtool check metrics <<<"$prom" 2>&1)
+if [ "$rc" -eq 0 ] && [ -z "$lint" ] && [ -n "$prom" ]; then
+	ok "stats --prometheus passes promtool check metrics"
+else
+	out="$lint"; bad "stats --prometheus passes promtool check metrics" "exit $rc"
+fi
+dups=$(grep '^# TYPE' <<<"$prom" | sort | uniq -d)
+[ -z "$dups" ] && ok "each metric family is declared once for both interfaces" ||
+	{ out=$dups; bad "each metric family is declared once for both interfaces" "repeated"; }
+n_reasons=$("$tool" reasons | wc -l)
+for ifc in v0 p0; do
+	got=$(grep -c "^xdp_syncookie_packets_total{interface=\"$ifc\",reason=\"[a-z0-9_]*\",verdict=\"\(pass\|tx\|drop\)\"} [0-9]*$" <<<"$prom")
+	[ "$got" -eq "$n_reasons" ] && ok "$ifc: a packets_total series for each of the $n_reasons reasons" ||
+		{ out=""; bad "$ifc: a packets_total series for each of the $n_reasons reasons" "$got series"; }
+done
+has "the reason and verdict labels, zeros included" \
+	'xdp_syncookie_packets_total\{interface="v0",reason="syn_cookie_sent",verdict="tx"\} 0' \
+	'xdp_syncookie_packets_total\{interface="p0",reason="syn_passed",verdict="pass"\} [1-9][0-9]*' \
+	'xdp_syncookie_packets_total\{interface="p0",reason="ack_no_socket",verdict="drop"\} [0-9]+'
+has "port 8080's engage state, rate, counters and listener queues" \
+	'xdp_syncookie_port_engaged\{interface="p0",port="8080"\} 0' \
+	'xdp_syncookie_port_syn_rate\{interface="p0",port="8080"\} [0-9]+' \
+	'xdp_syncookie_port_engages_total\{interface="p0",port="8080"\} 0' \
+	'xdp_syncookie_port_cookies_total\{interface="p0",port="8080"\} 0' \
+	'xdp_syncookie_port_syn_queue\{interface="p0",port="8080"\} [0-9]+' \
+	'xdp_syncookie_port_accept_queue\{interface="p0",port="8080"\} [0-9]+' \
+	'xdp_syncookie_port_backlog\{interface="p0",port="8080"\} 16'
+has "the policy and the attach time" \
+	'xdp_syncookie_interface_up\{interface="v0"\} 1' \
+	'xdp_syncookie_attached_since_seconds\{interface="p0"\} [0-9]{10}' \
+	'xdp_syncookie_policy_syn_rate_high\{interface="p0"\} 20000' \
+	'xdp_syncookie_policy_queue_fill_high_ratio\{interface="p0"\} 0.5' \
+	'xdp_syncookie_policy_protected_ports\{interface="v0"\} 1' \
+	'xdp_syncookie_policy_engage_mode\{interface="p0",mode="auto"\} 1' \
+	'xdp_syncookie_policy_engage_mode\{interface="p0",mode="never"\} 0'
+grep -q 'port="' <<<"$(grep 'interface="v0"' <<<"$prom")" &&
+	{ out=""; bad "a port without activity has no series" "v0 has port series"; } ||
+	ok "a port without activity has no series"
+prom p0 d0
+if [ "$rc" -eq 1 ] && grep -q "metrics d0: not attached" <<<"$out" &&
+	[ -z "$(promtool check metrics <<<"$prom" 2>&1)" ]; then
+	ok "an interface not attached: exit 1, named, and the rest still well formed"
+else
+	bad "an interface not attached: exit 1, named, and the rest still well formed" "exit $rc"
+fi
+has "...and it is reported down" 'xdp_syncookie_interface_up\{interface="d0"\} 0' \
+	'xdp_syncookie_interface_up\{interface="p0"\} 1'
+
+# --watch piped: plain lines, each stamped with the time and the interface.
+stamp='^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} '
+run stats --watch --count 2 -i 0.2 p0
+totals=$(grep -E "${stamp}p0 total [0-9.]+/s \(pass " <<<"$out")
+if [ "$rc" -eq 0 ] && [ "$(wc -l <<<"$totals")" -eq 2 ] &&
+	[ "$(cut -d' ' -f2 <<<"$totals" | sort -u | wc -l)" -eq 2 ] && ! grep -q $'\e' <<<"$out"; then
+	ok "stats --watch --count 2 -i 0.2 piped: two stamped refreshes, no escapes"
+else
+	bad "stats --watch --count 2 -i 0.2 piped: two stamped refreshes, no escapes" "exit $rc"
+fi
+ip netns exec "$ns" env LIBXDP_BPFFS="$fs" "$tool" stats --watch --count 3 -i 0.5 p0 \
+	>"$scratch/watch" 2>&1 &
+watcher=$!
+connect 30 >/dev/null 2>&1
+wait "$watcher"
+rc=$?
+out=$(cat "$scratch/watch")
+if [ "$rc" -eq 0 ] && grep -qE "${stamp}p0 reason syn_passed +pass +[0-9.]*[1-9][0-9.]*/s" <<<"$out"; then
+	ok "stats --watch shows the SYN rate of connections made while it runs"
+else
+	bad "stats --watch shows the SYN rate of connections made while it runs" "exit $rc"
+fi
+ip netns exec "$ns" env LIBXDP_BPFFS="$fs" "$tool" stats --watch -i 0.2 >"$scratch/watch" 2>&1 &
+watcher=$!
+sleep 1
+kill -INT "$watcher"
+wait "$watcher"
+rc=$?
+out=$(cat "$scratch/watch")
+[ "$rc" -eq 0 ] && grep -qE "${stamp}v0 total" <<<"$out" && ok "stats --watch ends with 0 on SIGINT" ||
+	bad "stats --watch ends with 0 on SIGINT" "exit $rc"
+expect "stats --watch of an interface not attached" 1 "stats d0: not attached" stats --watch -n 1 d0
+kill "$listener" 2>/dev/null
+wait "$listener" 2>/dev/null
+listener=""
+expect "detach v0 and p0" 0 "p0: detached" detach v0 p0
+nothing_left "detach left nothing on p0" p0
 
 # No BPF filesystem where we are told to pin.
 out=$(ip netns exec "$ns" env LIBXDP_BPFFS=/tmp "$tool" attach v0 2>&1); rc=$?

@@ -14,6 +14,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TESTS=(handshake_native handshake_skb iperf3 client_options server_syncookies forged_acks
 	preexisting_connection reattach_inflight engage_quiet engage_flood engage_hold engage_pulse
 	engage_cycles engage_never engage_set_modes engage_port_set engage_kernel_cookies cli_errors)
+TESTS+=(live_numbers)
 TEST_TIMEOUT=${XSC_TEST_TIMEOUT:-150}	# seconds per test; the slowest (syn_flood) needs about 25
 PORT=8080
 TT=("$LAB_PY" "$HERE/tcptool.py")
@@ -961,6 +962,44 @@ t_cli_errors()
 	pins=$(find "$LAB_BPFFS" -mindepth 1 ! -type d ! -path "$LAB_BPFFS/progs.debug" \
 		! -path "$LAB_BPFFS/maps.debug")
 	[ -z "$pins" ] || fail "pins left after every detach: $(tr '\n' ' ' <<<"$pins")"
+}
+
+# Live numbers while a flood engages the port: the Prometheus exposition shows it engaged
+# with its cookies, and stats --watch the cookies going out per second.
+t_live_numbers()
+{
+	local ifc=$LAB_SRV_IF_ATK engaged cookies sent moving
+
+	command -v promtool >/dev/null || fail "promtool is not installed (make deps)"
+	start_server echo 16
+	xsc attach "$ifc"
+	events_bg events 30
+	flood_bg flood 200000 4 50000
+	wait_events events engage 1 5
+	lab_bg srv "$WORK/watch" "$XSC" stats --watch --count 3 -i 0.5 "$ifc"
+	WATCH_PID=$LAB_BG_PID
+	lab_xsc stats --prometheus "$ifc" >"$WORK/prom" 2>"$WORK/prom.err" ||
+		fail "stats --prometheus failed: $(cat "$WORK/prom.err")"
+	wait "$WATCH_PID" || fail "stats --watch failed: $(cat "$WORK/watch.err")"
+	wait "$FLOOD_PID" || fail "synflood failed: $(cat "$WORK/flood.flood.err")"
+	promtool check metrics <"$WORK/prom" >"$WORK/lint" 2>&1 ||
+		fail "promtool check metrics: $(cat "$WORK/lint")"
+	series() { sed -n "s/^xdp_syncookie_$1{interface=\"$ifc\"$2} //p" "$WORK/prom"; }
+	engaged=$(series port_engaged ",port=\"$PORT\"")
+	cookies=$(series port_cookies_total ",port=\"$PORT\"")
+	sent=$(series packets_total ',reason="syn_cookie_sent",verdict="tx"')
+	# Refreshes in which the port was engaged and sent cookies, by the plain line's fields:
+	# DATE TIME IFACE port PORT engaged RATE SYN/s COOKIES cookies/s.
+	moving=$(awk -v p="$PORT" '$4 == "port" && $5 == p && $6 == "engaged" && $9 > 0' \
+		"$WORK/watch.out" | wc -l)
+	note "exposition: port $PORT engaged $engaged, $cookies cookies; syn_cookie_sent $sent"
+	note "watch: $(grep -c " total " "$WORK/watch.out") refreshes, last:" \
+		"$(grep " port $PORT " "$WORK/watch.out" | tail -1 | cut -d' ' -f4- | tr -s ' ')"
+	expect_eq "port $PORT engaged in the exposition" "$engaged" 1
+	expect_ge "cookies of port $PORT in the exposition" "${cookies:-0}" 1
+	expect_ge "syn_cookie_sent in the exposition" "${sent:-0}" 1
+	expect_eq "refreshes of stats --watch" "$(grep -c " $ifc total " "$WORK/watch.out")" 3
+	expect_ge "refreshes showing port $PORT engaged and sending cookies" "$moving" 2
 }
 
 # ---- runner ---------------------------------------------------------------------------

@@ -26,18 +26,6 @@ static int key_generation(const struct pin_paths *pp)
 	return gen;
 }
 
-/* The policy in force on an interface; 0 or -errno. */
-static int read_policy(const struct pin_paths *pp, struct xsc_policy *pol)
-{
-	int fd = pin_open_map(pp, XSC_MAP_POLICY, 0), err;
-
-	if (fd < 0)
-		return fd;
-	err = policy_read(fd, pol);
-	close(fd);
-	return err;
-}
-
 static int show_port(const struct port_view *v, void *arg)
 {
 	text_port(stdout, v, arg);
@@ -95,7 +83,7 @@ static int show(const char *ifname)
 	printf("  cookie key: generation %d (shared, %s/%s)\n", key_generation(&pp), pp.root,
 	       XSC_MAP_KEYS);
 	pol = malloc(sizeof(*pol));
-	err = pol ? read_policy(&pp, pol) : -ENOMEM;
+	err = pol ? policy_read_pinned(&pp, pol) : -ENOMEM;
 	if (err) {
 		printf("  policy:   UNREADABLE (%s)\n", strerror(-err));
 	} else {

@@ -26,6 +26,7 @@ static int store_ports(enum opt_id id, const char *arg, struct opt_values *v);
 static int store_engage(enum opt_id id, const char *arg, struct opt_values *v);
 static int store_port_engage(enum opt_id id, const char *arg, struct opt_values *v);
 static int store_string(enum opt_id id, const char *arg, struct opt_values *v);
+static int store_seconds_ms(enum opt_id id, const char *arg, struct opt_values *v);
 
 static unsigned long dflt_mss4(void) { return XSC_DEFAULT_MSS4; }
 static unsigned long dflt_mss6(void) { return XSC_DEFAULT_MSS6; }
@@ -33,6 +34,7 @@ static unsigned long dflt_ttl(void) { return XSC_DEFAULT_TTL; }
 static unsigned long dflt_syn_rate(void) { return XSC_DEFAULT_SYN_RATE; }
 static unsigned long dflt_queue_fill(void) { return XSC_DEFAULT_QUEUE_FILL; }
 static unsigned long dflt_hold(void) { return XSC_DEFAULT_HOLD_S; }
+static unsigned long dflt_interval_ms(void) { return OPT_INTERVAL_DEFAULT_MS; }
 
 static const struct opt_spec specs[OPT_END] = {
 	[OPT_MODE] = { "mode", 'm', "MODE", 0, 0, store_mode,
@@ -72,9 +74,18 @@ static const struct opt_spec specs[OPT_END] = {
 	[OPT_JSON] = { "json", 'j', NULL, 0, 0, store_flag, "print JSON", NULL },
 	[OPT_ALL] = { "all", 'a', NULL, 0, 0, store_flag, "also print counters that are zero", NULL },
 	[OPT_COUNT] = { "count", 'n', "N", 1, 1000000, store_uint,
-			"exit after N events (default: follow until interrupted)", NULL },
+			"exit after N events, or N refreshes of --watch (default: follow until "
+			"interrupted)", NULL },
 	[OPT_TIMEOUT] = { "timeout", 't', "SECONDS", 1, 31536000, store_uint,
 			  "exit after this long (default: follow until interrupted)", NULL },
+	[OPT_PROMETHEUS] = { "prometheus", 0, NULL, 0, 0, store_flag,
+			     "print the Prometheus text exposition (format 0.0.4)", NULL },
+	[OPT_WATCH] = { "watch", 'w', NULL, 0, 0, store_flag,
+			"show rates per reason and per engaged port, refreshed until interrupted",
+			NULL },
+	/* Below 0.1 s the rates are mostly the noise of the reads themselves. */
+	[OPT_INTERVAL] = { "interval", 'i', "SECONDS", 100, 3600000, store_seconds_ms,
+			   "refresh --watch every SECONDS, fractions allowed", dflt_interval_ms },
 	[OPT_VERBOSE] = { "verbose", 'v', NULL, 0, 0, store_flag,
 			  "show library and verifier messages (-vv: all of them)", NULL },
 	[OPT_HELP] = { "help", 'h', NULL, 0, 0, store_flag, "show this help", NULL },
@@ -232,6 +243,29 @@ int parse_port_modes(const char *text, struct policy_change *c)
 	return 0;
 }
 
+/* "1", "0.5", "2.25": seconds as decimal digits with at most one point, no sign or
+ * exponent, in milliseconds between min and max. */
+static int parse_seconds_ms(const char *option, const char *text, unsigned long min,
+			    unsigned long max, unsigned long *out)
+{
+	size_t digits = strspn(text, "0123456789"), frac = 0;
+	double secs;
+
+	if (text[digits] == '.')
+		frac = strspn(text + digits + 1, "0123456789");
+	if (digits + frac == 0 || text[digits + (text[digits] == '.' ? 1 + frac : 0)]) {
+		pr_err("%s: '%s' is not a number of seconds\n", option, text);
+		return -EINVAL;
+	}
+	secs = strtod(text, NULL);
+	if (secs * 1000 < min || secs * 1000 > max) {
+		pr_err("%s: %s is out of range (%g-%g)\n", option, text, min / 1000.0, max / 1000.0);
+		return -EINVAL;
+	}
+	*out = (unsigned long)(secs * 1000 + 0.5);
+	return 0;
+}
+
 /* ---- storing what the table says ---- */
 
 static int store_flag(enum opt_id id, const char *arg, struct opt_values *v)
@@ -300,6 +334,14 @@ static int store_string(enum opt_id id, const char *arg, struct opt_values *v)
 	return 0;
 }
 
+static int store_seconds_ms(enum opt_id id, const char *arg, struct opt_values *v)
+{
+	char option[32];
+
+	snprintf(option, sizeof(option), "--%s", specs[id].name);
+	return parse_seconds_ms(option, arg, specs[id].min, specs[id].max, &v->num[id]);
+}
+
 /* ---- the parser ---- */
 
 static bool allowed_has(const enum opt_id *allowed, enum opt_id id)
@@ -363,6 +405,11 @@ int opts_parse(const enum opt_id *allowed, int argc, char **argv, struct opt_val
 	return optind;
 }
 
+const char *opt_name(enum opt_id id)
+{
+	return id < OPT_END ? specs[id].name : "?";
+}
+
 /* Help lines wrap at this width, continuing under the text. */
 #define HELP_WIDTH 100
 #define HELP_INDENT 27
@@ -388,6 +435,9 @@ void opts_help(FILE *f, const enum opt_id *allowed)
 				 s->dflt());
 		else if (s->store == store_uint)
 			snprintf(text, sizeof(text), "%s (%lu-%lu)", s->help, s->min, s->max);
+		else if (s->store == store_seconds_ms)
+			snprintf(text, sizeof(text), "%s (%g-%g, default %g)", s->help, s->min / 1000.0,
+				 s->max / 1000.0, s->dflt() / 1000.0);
 		else
 			snprintf(text, sizeof(text), "%s", s->help);
 		fprintf(f, "  %-*s", HELP_INDENT - 3, left);

@@ -33,10 +33,16 @@ enum opt_id {
 	OPT_ALL,
 	OPT_COUNT,
 	OPT_TIMEOUT,
+	OPT_PROMETHEUS,
+	OPT_WATCH,
+	OPT_INTERVAL,		/* num[] holds milliseconds: it takes fractions of a second */
 	OPT_VERBOSE,
 	OPT_HELP,
 	OPT_END,
 };
+
+/* --interval when not given: once a second, the pace of the rate gauges people read. */
+#define OPT_INTERVAL_DEFAULT_MS 1000
 
 /* The options a command takes; attach and set share the policy ones. */
 #define OPTS_POLICY OPT_PORTS, OPT_ENGAGE, OPT_PORT_ENGAGE, OPT_SYN_RATE, OPT_QUEUE_FILL, OPT_HOLD
@@ -59,6 +65,8 @@ static inline bool opt_given(const struct opt_values *v, enum opt_id id)
  * returns the index of the first positional argument, or -1 after --help, -2 after an
  * error (a message naming the option and the value is printed). */
 int opts_parse(const enum opt_id *allowed, int argc, char **argv, struct opt_values *v);
+/* The long name of an option (without "--"), for messages about how options combine. */
+const char *opt_name(enum opt_id id);
 /* The "Options:" part of a command's --help. */
 void opts_help(FILE *f, const enum opt_id *allowed);
 

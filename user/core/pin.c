@@ -79,6 +79,15 @@ int pin_open_map(const struct pin_paths *pp, const char *name, __u32 value_size)
 	return fd;
 }
 
+const char *pin_strerror(int err)
+{
+	if (err == -ENOENT)
+		return "not attached";
+	if (err == -EPROTO)
+		return "pinned maps are from another version";
+	return strerror(-err);
+}
+
 int pin_read_info(const struct pin_paths *pp, struct xsc_attach_info *info)
 {
 	__u32 zero = 0;

@@ -27,6 +27,8 @@ bool pin_dir_exists(const struct pin_paths *pp);
 /* Opens the pinned map of that name and checks it has this layout's value size (0: any);
  * returns the fd, -ENOENT if not pinned, -EPROTO if of another layout, or -errno. */
 int pin_open_map(const struct pin_paths *pp, const char *name, __u32 value_size);
+/* Why an attachment's pins could not be read, for "OPERATION IFACE: ..." messages. */
+const char *pin_strerror(int err);
 /* Reads the attach record; -ENOENT if none, -EPROTO if from another layout. */
 int pin_read_info(const struct pin_paths *pp, struct xsc_attach_info *info);
 /* Pins fd under its map name (directories made 0700, the pin 0600). */

@@ -121,6 +121,17 @@ int policy_read(int outer_fd, struct xsc_policy *pol)
 	return err;
 }
 
+int policy_read_pinned(const struct pin_paths *pp, struct xsc_policy *pol)
+{
+	int fd = pin_open_map(pp, XSC_MAP_POLICY, 0), err;
+
+	if (fd < 0)
+		return fd;
+	err = policy_read(fd, pol);
+	close(fd);
+	return err;
+}
+
 int policy_install(int outer_fd, const struct xsc_policy *pol)
 {
 	__u32 zero = 0;

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "pin.h"
 #include "xsc/abi.h"
 
 /* Most ports one --ports list may name; the map holds every port, the limit keeps a
@@ -41,6 +42,8 @@ void policy_defaults(struct xsc_policy *pol);
 int policy_apply(struct xsc_policy *pol, const struct policy_change *c, const char *what);
 /* The policy in force behind the outer map. */
 int policy_read(int outer_fd, struct xsc_policy *pol);
+/* The same for an attachment's pinned policy map. */
+int policy_read_pinned(const struct pin_paths *pp, struct xsc_policy *pol);
 /* Puts pol in force: a new frozen inner map, swapped in by one update, which returns once
  * no program can still be using the previous policy. */
 int policy_install(int outer_fd, const struct xsc_policy *pol);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "policy.h"
 #include "stats.h"
 
 int stats_sum(int fd, __u64 *totals)
@@ -158,4 +159,71 @@ out:
 	if (tally_fd >= 0)
 		close(tally_fd);
 	return err;
+}
+
+/* The port array grows by doubling; most interfaces have a handful of active ports. */
+#define SNAPSHOT_PORTS_MIN 16
+
+static int collect_port(const struct port_view *v, void *arg)
+{
+	struct stats_snapshot *s = arg;
+
+	if (!(s->n_ports & (s->n_ports - 1)) && s->n_ports >= SNAPSHOT_PORTS_MIN) {
+		void *more = realloc(s->ports, 2 * s->n_ports * sizeof(*s->ports));
+
+		if (!more)
+			return -ENOMEM;
+		s->ports = more;
+	}
+	s->ports[s->n_ports++] = *v;
+	return 0;
+}
+
+int snapshot_read(const char *ifname, struct stats_snapshot *s)
+{
+	struct pin_paths pp;
+	struct timespec ts;
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	s->pol = malloc(sizeof(*s->pol));
+	s->ports = malloc(SNAPSHOT_PORTS_MIN * sizeof(*s->ports));
+	err = s->pol && s->ports ? pin_paths(ifname, &pp) : -ENOMEM;
+	/* The attach record first: a missing one is the plain "not attached". */
+	err = err ?: pin_read_info(&pp, &s->info);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	s->read_ns = (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	err = err ?: stats_read(&pp, s->totals);
+	err = err ?: policy_read_pinned(&pp, s->pol);
+	/* ports_read walks the array in key order, so the ports come out sorted. */
+	err = err ?: ports_read(&pp, collect_port, s);
+	if (err)
+		snapshot_free(s);
+	return err;
+}
+
+void snapshot_free(struct stats_snapshot *s)
+{
+	free(s->pol);
+	free(s->ports);
+	s->pol = NULL;
+	s->ports = NULL;
+	s->n_ports = 0;
+}
+
+const struct port_view *snapshot_port(const struct stats_snapshot *s, __u16 port)
+{
+	int lo = 0, hi = s->n_ports - 1;
+
+	while (lo <= hi) {
+		int mid = (lo + hi) / 2;
+
+		if (s->ports[mid].port == port)
+			return &s->ports[mid];
+		if (s->ports[mid].port < port)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return NULL;
 }

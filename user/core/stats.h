@@ -26,4 +26,22 @@ struct port_view {
 int ports_read(const struct pin_paths *pp, int (*fn)(const struct port_view *v, void *arg),
 	       void *arg);
 
+/* Everything readers of live numbers want from one interface, read together: the
+ * Prometheus exposition and stats --watch. */
+struct stats_snapshot {
+	__u64 read_ns;			/* CLOCK_MONOTONIC when the counters were read */
+	__u64 totals[XSC_STAT_SLOTS];
+	struct xsc_attach_info info;
+	struct xsc_policy *pol;
+	struct port_view *ports;	/* every port with activity, by port number */
+	int n_ports;
+};
+
+/* Reads ifname's attachment whole into s; on error (-ENOENT: not attached, -EPROTO, or
+ * -errno) s holds nothing to free. */
+int snapshot_read(const char *ifname, struct stats_snapshot *s);
+void snapshot_free(struct stats_snapshot *s);
+/* The port's view in s, or NULL if it had no activity then. */
+const struct port_view *snapshot_port(const struct stats_snapshot *s, __u16 port);
+
 #endif /* XSC_STATS_H */

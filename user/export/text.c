@@ -120,16 +120,23 @@ void text_port(FILE *f, const struct port_view *v, const struct xsc_policy *pol)
 		st->engages);
 }
 
+void text_time(char *buf, size_t len, double unix_s)
+{
+	time_t secs = (time_t)unix_s;
+	struct tm tm;
+	char when[32];
+
+	if (!localtime_r(&secs, &tm) || !strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(when, sizeof(when), "?");
+	snprintf(buf, len, "%s.%03d", when, (int)((unix_s - secs) * 1000));
+}
+
 void text_event(FILE *f, const char *ifname, const struct xsc_event *ev)
 {
-	double t = mono_to_unix(ev->time);
-	time_t secs = (time_t)t;
-	char when[32] = "?";
-	struct tm tm;
+	char when[48];
 
-	if (localtime_r(&secs, &tm))
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-	fprintf(f, "%s.%03d %s port %u: ", when, (int)((t - secs) * 1000), ifname, ev->port);
+	text_time(when, sizeof(when), mono_to_unix(ev->time));
+	fprintf(f, "%s %s port %u: ", when, ifname, ev->port);
 	if (ev->type == XSC_EVENT_ENGAGE)
 		fprintf(f, "engaged by %s: %u SYN/s, SYN queue %u/%u, accept queue %u/%u%s\n",
 			signal_name(ev->signal), ev->syn_rate, ev->qlen, ev->max_backlog,
@@ -139,4 +146,52 @@ void text_event(FILE *f, const char *ifname, const struct xsc_event *ev)
 		fprintf(f, "disengaged after %.1f s; %llu SYNs answered with cookies; now %u SYN/s\n",
 			ev->engaged_for / 1e9, (unsigned long long)ev->cookies, ev->syn_rate);
 	fflush(f);
+}
+
+/* How much a counter grew between two reads; less than before means the counters
+ * started again (a re-attach), so all of it is new. */
+static __u64 grown(__u64 before, __u64 after)
+{
+	return after >= before ? after - before : after;
+}
+
+static const char *const verdict_names[] = { "pass", "tx", "drop" };
+#define N_VERDICTS (sizeof(verdict_names) / sizeof(*verdict_names))
+
+void text_rates(FILE *f, const char *prefix, const struct stats_snapshot *prev,
+		const struct stats_snapshot *cur, bool all)
+{
+	double dt = (cur->read_ns - prev->read_ns) / 1e9, by_verdict[N_VERDICTS] = {}, total = 0;
+
+	if (dt <= 0)
+		return;
+	for (unsigned int i = 0; i < XSC_STAT_SLOTS; i++) {
+		const struct xsc_reason_info *r = xsc_reason(i);
+		double rate = grown(prev->totals[i], cur->totals[i]) / dt;
+
+		for (size_t v = 0; r && v < N_VERDICTS; v++)
+			if (!strcmp(r->verdict, verdict_names[v]))
+				by_verdict[v] += rate;
+		total += r ? rate : 0;
+	}
+	fprintf(f, "%stotal %.1f/s (pass %.1f/s, tx %.1f/s, drop %.1f/s)\n", prefix, total,
+		by_verdict[0], by_verdict[1], by_verdict[2]);
+	for (unsigned int i = 0; i < XSC_STAT_SLOTS; i++) {
+		const struct xsc_reason_info *r = xsc_reason(i);
+		__u64 d = grown(prev->totals[i], cur->totals[i]);
+
+		if (r && (all || d))
+			fprintf(f, "%sreason %-22s %-4s %12.1f/s\n", prefix, r->name, r->verdict, d / dt);
+	}
+	/* Ports that answer with cookies: engaged ones, and those whose mode is always. */
+	for (int i = 0; i < cur->n_ports; i++) {
+		const struct port_view *v = &cur->ports[i], *before = snapshot_port(prev, v->port);
+		__u64 cookies = grown(before ? before->cookies_total : 0, v->cookies_total);
+		const char *state = v->st.engaged_since ? "engaged" :
+				    port_mode(cur->pol, v->port) == XSC_ENGAGE_ALWAYS ? "always" : "quiet";
+
+		if (all || v->st.engaged_since || cookies)
+			fprintf(f, "%sport %-5u %-7s %10u SYN/s %12.1f cookies/s\n", prefix, v->port,
+				state, v->syn_rate_now, cookies / dt);
+	}
 }
