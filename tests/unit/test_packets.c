@@ -115,26 +115,6 @@ static uint32_t check_synack(const struct pkt_spec *syn, const struct xdp_result
 	return v.seq;
 }
 
-/* The client's final ACK for a SYN-ACK: seq ISN + 1, ack cookie + 1. */
-static void spec_final_ack(const struct pkt_spec *syn, uint32_t cookie, const struct xdp_result *synack,
-			   struct pkt_spec *ack)
-{
-	struct pkt_view v;
-
-	*ack = *syn;
-	ack->flags = F_ACK;
-	ack->seq = syn->seq + 1;
-	ack->ack = cookie + 1;
-	ack->optlen = 0;
-	ack->payload_len = 0;
-	memset(ack->opts, 0, sizeof(ack->opts));
-	if (!pkt_parse(synack->frame, synack->out_len, &v) && v.ts) {
-		opt_nop(ack);
-		opt_nop(ack);
-		opt_ts(ack, 1000001, v.tsval);
-	}
-}
-
 /* The ACK must validate and carry the attributes the cookie encoded. */
 static void check_round_trip(const struct pkt_spec *syn, uint32_t cookie, const struct xdp_result *synack,
 			     const struct expect *e)
