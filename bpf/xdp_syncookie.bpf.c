@@ -11,6 +11,7 @@
 #include "lib/synack.h"
 #include "policy/policy.h"
 #include "policy/engage.h"
+#include "policy/lists.h"
 #include <xdp/xdp_helpers.h>
 
 char LICENSE[] SEC("license") = "GPL";
@@ -32,6 +33,16 @@ struct {
 	__type(value, struct xsc_attach_info);
 } xsc_info SEC(".maps");
 
+/* Which program of an in-place upgrade acts (abi.h, XSC_INSTANCE_*): set at load. */
+const volatile __u8 xsc_instance = XSC_INSTANCE_A;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u8);
+} xsc_active SEC(".maps");
+
 /* Our own TCP timestamp clock: 2^20 ns (~1.05 ms) ticks, within RFC 7323's 1 ms..1 s. */
 #define TS_CLOCK_SHIFT 20
 
@@ -41,7 +52,10 @@ static __always_inline int syn_answer(xsc_ctx_t *ctx, const struct pkt *p,
 				      struct xsc_tally *tally)
 {
 	struct synack_args args = {};
+	__u32 parity = kr->gen & 1, slot;
+	const struct xsc_key *key;
 	struct cookie_flow flow;
+	__u64 tai;
 	int ret;
 
 	if (synack_dest_bad(p))
@@ -60,10 +74,15 @@ static __always_inline int syn_answer(xsc_ctx_t *ctx, const struct pkt *p,
 	/* RFC 3168: an ECN-setup SYN carries both ECE and CWR. */
 	args.data.ecn_ok = (p->flags & (TH_ECE | TH_CWR)) == (TH_ECE | TH_CWR) &&
 			   (xsc_cfg.flags & XSC_F_OFFER_ECN);
-	args.cookie = cookie_make(kr, &flow, &args.data, now >> XSC_COOKIE_SLOT_NS_SHIFT);
+	tai = keys_clock_ns();
+	slot = cookie_slot(tai);
+	key = keys_slot_key(&kr->master[parity], parity, slot);
+	if (!key)
+		return XSC_STAT_DROP_INTERNAL;
+	args.cookie = cookie_make(key, parity, &flow, &args.data, slot);
 	args.ts = args.opts.ts_ok && (xsc_cfg.flags & XSC_F_OFFER_TS);
-	/* Offset by key material so our TSval does not reveal the host's uptime. */
-	args.tsval = (__u32)(now >> TS_CLOCK_SHIFT) + (__u32)kr->key[kr->gen & 1].k1;
+	/* Offset by key material so our TSval does not reveal the host's clock. */
+	args.tsval = (__u32)(tai >> TS_CLOCK_SHIFT) + (__u32)key->k1;
 
 	ret = synack_write(ctx, p, &args);
 	if (ret != XSC_CONTINUE)
@@ -176,7 +195,7 @@ __noinline int handle_ack(xsc_ctx_t *ctx, const struct pkt *p, __u8 mode,
 	now = bpf_ktime_get_coarse_ns();
 	if (mode != XSC_ENGAGE_NEVER || keys_cookie_outstanding(now)) {
 		cookie_flow_init(&flow, p, p->seq - 1);
-		if (cookie_check(kr, &flow, p->ack_seq - 1, now >> XSC_COOKIE_SLOT_NS_SHIFT, &data)) {
+		if (cookie_check(kr, &flow, p->ack_seq - 1, keys_clock_ns(), &data)) {
 			bpf_sk_release(sk);
 			return ack_to_handoff(ctx, p, &data);
 		}
@@ -228,23 +247,41 @@ static __always_inline int judge(xsc_ctx_t *ctx, const struct pkt *p)
 {
 	const struct xsc_policy *pol = policy_get();
 	__u8 port;
+	int ret;
 
 	if (!pol)
 		return XSC_STAT_PASS_NO_POLICY;
 	port = policy_port(pol, p->dport);
 	if (!(port & XSC_PORT_PROTECTED))
 		return XSC_STAT_PASS_PORT_UNPROTECTED;
+	if (pol->lists) {
+		ret = lists_judge(p, pol->lists);
+		if (ret != XSC_CONTINUE)
+			return ret;
+	}
 	return judge_tcp(ctx, p, pol, policy_mode(pol, port));
+}
+
+/* Whether this program acts: it is the one in force, or no upgrade ever named one. */
+static __always_inline bool instance_active(void)
+{
+	__u32 zero = 0;
+	__u8 *active = bpf_map_lookup_elem(&xsc_active, &zero);
+
+	return !active || !*active || *active == xsc_instance;
 }
 
 SEC("xdp")
 int xdp_syncookie(struct xdp_md *ctx)
 {
 	struct pkt p = {};
-	int reason = parse_packet(ctx, &p, &xsc_cfg);
-
 	enum xsc_verdict v;
+	int reason;
 
+	/* The other program of an upgrade in progress judges and counts this packet. */
+	if (!instance_active())
+		return XDP_PASS;
+	reason = parse_packet(ctx, &p, &xsc_cfg);
 	if (reason == XSC_CONTINUE)
 		reason = judge(ctx, &p);
 	v = stat_count(reason);

@@ -48,9 +48,10 @@ static __always_inline void cookie_flow_init(struct cookie_flow *f, const struct
 	f->family = p->family;
 }
 
-static __always_inline __u32 cookie_slot_now(void)
+/* The cookie slot a CLOCK_TAI time falls in. */
+static __always_inline __u32 cookie_slot(__u64 tai_ns)
 {
-	return bpf_ktime_get_coarse_ns() >> XSC_COOKIE_SLOT_NS_SHIFT;
+	return tai_ns >> XSC_COOKIE_SLOT_NS_SHIFT;
 }
 
 static __always_inline __u16 cookie_mss_value(__u8 family, __u32 idx)
@@ -114,38 +115,55 @@ static __always_inline __u32 cookie_hash_bits(__u64 hash)
 	return hash >> (64 - XSC_COOKIE_HASH_BITS);
 }
 
-/* The cookie for a SYN, made with the current key in the current slot. */
-static __always_inline __u32 cookie_make(const struct xsc_keyring *kr, const struct cookie_flow *f,
-					 const struct cookie_data *d, __u32 slot)
+/* The cookie for a SYN, made with the current master's key for the slot. */
+static __always_inline __u32 cookie_make(const struct xsc_key *slot_key, __u32 parity,
+					 const struct cookie_flow *f, const struct cookie_data *d,
+					 __u32 slot)
 {
-	__u32 key_idx = kr->gen & 1;
-	__u32 low = cookie_data_bits(d) | key_idx << XSC_COOKIE_KEYGEN_SHIFT |
+	__u32 low = cookie_data_bits(d) | (parity & 1) << XSC_COOKIE_KEYGEN_SHIFT |
 		    (slot & XSC_COOKIE_SLOT_MASK) << XSC_COOKIE_SLOT_SHIFT;
-	__u64 hash = cookie_hash(&kr->key[key_idx], f, slot, low);
+	__u64 hash = cookie_hash(slot_key, f, slot, low);
 
 	return cookie_hash_bits(hash) << XSC_COOKIE_HASH_SHIFT | low;
 }
 
 /*
- * Checks a cookie (the final ACK's ack_seq - 1) against the key it names and the slot
- * its low bits name. Valid in its own slot and XSC_COOKIE_MAX_AGE slots after; the
- * previous key only once a rotation has put one there. Fills d on success.
+ * The slot a cookie was made in, from its two low slot bits and the checker's slot: its own
+ * or XSC_COOKIE_MAX_AGE before, or one ahead (an issuer of the fleet whose clock runs ahead
+ * of ours). Returns false for any other.
+ */
+static __always_inline bool cookie_slot_of(__u32 cookie, __u32 now_slot, __u32 *slot)
+{
+	__u32 age = (now_slot - (cookie >> XSC_COOKIE_SLOT_SHIFT)) & XSC_COOKIE_SLOT_MASK;
+
+	if (age == XSC_COOKIE_SLOT_MASK) {	/* -1 in two bits */
+		*slot = now_slot + 1;
+		return true;
+	}
+	*slot = now_slot - age;
+	return age <= XSC_COOKIE_MAX_AGE;
+}
+
+/*
+ * Checks a cookie (the final ACK's ack_seq - 1): the master its parity bit names (the
+ * previous one only within a validity window of its retirement), the slot its low bits
+ * name, and the key derived from the two. Fills d on success.
  */
 static __always_inline bool cookie_check(const struct xsc_keyring *kr, const struct cookie_flow *f,
-					 __u32 cookie, __u32 now_slot, struct cookie_data *d)
+					 __u32 cookie, __u64 now, struct cookie_data *d)
 {
-	__u32 key_idx = (cookie >> XSC_COOKIE_KEYGEN_SHIFT) & 1;
-	__u32 age = (now_slot - (cookie >> XSC_COOKIE_SLOT_SHIFT)) & XSC_COOKIE_SLOT_MASK;
+	__u32 parity = (cookie >> XSC_COOKIE_KEYGEN_SHIFT) & 1, slot;
 	__u32 low = cookie & XSC_COOKIE_DATA_MASK;
+	const struct xsc_key *master, *key;
 	__u64 hash;
 
-	if (age > XSC_COOKIE_MAX_AGE)
+	if (!cookie_slot_of(cookie, cookie_slot(now), &slot))
 		return false;
-	if (key_idx != (kr->gen & 1) && kr->gen < 2)
+	master = keys_master(kr, parity, now);
+	key = master ? keys_slot_key(master, parity, slot) : NULL;
+	if (!key)
 		return false;
-	if (!xsc_key_set(&kr->key[key_idx]))	/* an all-zero key is known to everyone */
-		return false;
-	hash = cookie_hash(&kr->key[key_idx], f, now_slot - age, low);
+	hash = cookie_hash(key, f, slot, low);
 	if (cookie_hash_bits(hash) != cookie >> XSC_COOKIE_HASH_SHIFT)
 		return false;
 	d->ecn_ok = (cookie >> XSC_COOKIE_ECN_SHIFT) & 1;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The host-wide cookie state: the keyring every interface shares, and when a cookie was last sent. */
+/* The host-wide cookie keys: masters, the per-slot keys derived from them, and when a cookie was last sent. */
 #ifndef XSC_KEYS_H
 #define XSC_KEYS_H
 
 #include "proto.h"
+#include "siphash.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -13,27 +14,95 @@ struct {
 } xsc_host_keys SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xsc_keycache);
+} xsc_host_kcache SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct xsc_host_issued);
 } xsc_host_issued SEC(".maps");
 
+/*
+ * How far this host's clock is taken to be off: zero, except in the unit tests, which load
+ * a second instance with an offset to stand for a host of the fleet whose clock is skewed.
+ */
+const volatile __s64 xsc_clock_offset_ns = 0;
+
+/* The clock cookie slots count in: CLOCK_TAI, shared by the hosts of a fleet. */
+static __always_inline __u64 keys_clock_ns(void)
+{
+	return bpf_ktime_get_tai_ns() + xsc_clock_offset_ns;
+}
+
 static __always_inline bool xsc_key_set(const struct xsc_key *k)
 {
 	return k->k0 | k->k1;
 }
 
-/* The keyring, or NULL when no usable key is loaded: no generation yet, or an all-zero
- * current key, with which anyone could compute our cookies. */
+/* The keyring, or NULL when no usable master is loaded: no generation yet, or an all-zero
+ * current master, from which anyone could derive our keys. */
 static __always_inline const struct xsc_keyring *keys_get(void)
 {
 	__u32 zero = 0;
 	struct xsc_keyring *kr = bpf_map_lookup_elem(&xsc_host_keys, &zero);
 
-	if (!kr || !kr->gen || !xsc_key_set(&kr->key[kr->gen & 1]))
+	if (!kr || !kr->gen || !xsc_key_set(&kr->master[kr->gen & 1]))
 		return NULL;
 	return kr;
+}
+
+/*
+ * The master a cookie's parity bit names, or NULL: the current one always; the other
+ * only until prev_until, one validity window after the rotation that retired it.
+ */
+static __always_inline const struct xsc_key *keys_master(const struct xsc_keyring *kr,
+							  __u32 parity, __u64 now)
+{
+	const struct xsc_key *m = &kr->master[parity & 1];
+
+	if (parity != (kr->gen & 1) && now >= kr->prev_until)
+		return NULL;
+	return xsc_key_set(m) ? m : NULL;
+}
+
+/* Fills a cache entry with the slot's key. Out of line: two SipHash runs inlined into the
+ * per-packet functions would cost their frames about 90 bytes of stack (clang 19) for a
+ * path taken once per slot. */
+static __noinline void keys_derive(struct xsc_keycache_entry *e, const struct xsc_key *master,
+				   __u32 slot)
+{
+	if (!e || !master)
+		return;
+	e->key.k0 = siphash13(master, NULL, 0, (__u64)slot | (__u64)XSC_KDF_DOMAIN_K0 << 32);
+	e->key.k1 = siphash13(master, NULL, 0, (__u64)slot | (__u64)XSC_KDF_DOMAIN_K1 << 32);
+	e->master = *master;
+	e->slot = slot;
+}
+
+/*
+ * The cookie key of one slot: SipHash-1-3 under the master of the slot number and a domain
+ * constant, once per half. Cached per CPU, so it is computed once per slot, master and CPU
+ * (the cache entry names the master it came from, never just a generation).
+ */
+static __always_inline const struct xsc_key *keys_slot_key(const struct xsc_key *master,
+							     __u32 parity, __u32 slot)
+{
+	__u32 zero = 0;
+	struct xsc_keycache *c = bpf_map_lookup_elem(&xsc_host_kcache, &zero);
+	struct xsc_keycache_entry *e;
+
+	if (!c)
+		return NULL;
+	e = &c->e[((parity & 1) << 2 | (slot & 3)) & (XSC_KEYCACHE_ENTRIES - 1)];
+	if (e->slot != slot || e->master.k0 != master->k0 || e->master.k1 != master->k1 ||
+	    !xsc_key_set(&e->key))
+		keys_derive(e, master, slot);
+	return &e->key;
 }
 
 /* Notes that a cookie went out now: written once per rate window at most, so the cache

@@ -81,7 +81,7 @@ static __always_inline int tcp_fragment_verdict(const volatile struct xsc_settin
 static __always_inline int parse_ipv4(xsc_ctx_t *ctx, struct pkt *p,
 				      const volatile struct xsc_settings *cfg)
 {
-	struct iphdr *iph = ctx_data(ctx) + p->l2_len;
+	struct iphdr *iph = ctx_data(ctx) + (p->l2_len & L2_OFF_MASK);
 	__u32 hlen, tot_len;
 
 	if ((void *)(iph + 1) > ctx_data_end(ctx))
@@ -111,7 +111,7 @@ static __always_inline int parse_ipv4(xsc_ctx_t *ctx, struct pkt *p,
 static __always_inline int parse_ipv6(xsc_ctx_t *ctx, struct pkt *p,
 				      const volatile struct xsc_settings *cfg)
 {
-	struct ipv6hdr *ip6 = ctx_data(ctx) + p->l2_len;
+	struct ipv6hdr *ip6 = ctx_data(ctx) + (p->l2_len & L2_OFF_MASK);
 	__u32 off, end;
 	__u8 nexthdr;
 

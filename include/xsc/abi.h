@@ -49,17 +49,47 @@ struct xsc_settings {
 #define XSC_DEFAULT_FLAGS (XSC_F_OFFER_TS | XSC_F_OFFER_SACK | XSC_F_OFFER_ECN)
 #define XSC_MAX_WSCALE 14		/* RFC 7323: larger shifts are treated as 14 */
 
-/* ---- cookie keys (host-wide) ---- */
+/* ---- cookie keys (host-wide): a key schedule ---- */
 
-/* key[gen & 1] is current, key[(gen + 1) & 1] the previous one. */
+/* A SipHash key: a master secret, or the key one time slot derives from it. */
 struct xsc_key {
 	__u64 k0, k1;
 };
-struct xsc_keyring {
-	struct xsc_key key[2];
-	__u32 gen;		/* 0 = no key loaded yet */
-	__u32 pad;
+/* A master secret, as key files and 'key rotate' hand it over. */
+struct xsc_master {
+	struct xsc_key key;
 };
+
+/*
+ * The masters. master[gen & 1] is current: each slot's cookie key is derived from it and
+ * the slot number (docs/design.md, "Key schedule"), so keys change every slot with no
+ * daemon, and hosts given the same master make and check the same cookies. A rotation
+ * puts a new master in the other place, bumps gen and lets the one it replaced validate
+ * until prev_until. Writers never change a master in place while gen names it current.
+ */
+struct xsc_keyring {
+	struct xsc_key master[2];
+	__u32 gen;		/* 0 = no master loaded yet */
+	__u32 pad;
+	__u64 prev_until;	/* CLOCK_TAI ns: master[(gen + 1) & 1] validates until then */
+};
+
+/* Per-CPU cache of derived slot keys, one entry per (master parity, slot & 3). An entry is
+ * used only if both its slot and the master it came from match: a master rewritten or
+ * read torn mid-update can never be answered from the cache. */
+#define XSC_KEYCACHE_ENTRIES 8
+struct xsc_keycache_entry {
+	__u32 slot;
+	__u32 pad;
+	struct xsc_key master;
+	struct xsc_key key;
+};
+struct xsc_keycache {
+	struct xsc_keycache_entry e[XSC_KEYCACHE_ENTRIES];
+};
+/* Domain separation of the two halves of a derived key (SipHash-1-3 of slot | domain << 32). */
+#define XSC_KDF_DOMAIN_K0 0x6b30	/* "k0" */
+#define XSC_KDF_DOMAIN_K1 0x6b31	/* "k1" */
 
 /* When this host last answered a SYN with a cookie: an ACK without a socket can be one of
  * ours only within a cookie's validity after that (used by engage 'never'). */
@@ -70,9 +100,10 @@ struct xsc_host_issued {
 /*
  * The 32-bit cookie (the SYN-ACK's sequence number), low bit first:
  *   ECN (1) | SACK (1) | client window scale (4, 15 = none) | MSS index (3) |
- *   key generation parity (1) | time slot low bits (2) | SipHash bits (20)
- * The hash covers the 4-tuple, the client's ISN, the full slot number and the low
- * 12 bits, so none of them can be changed without the hash failing.
+ *   master parity (1) | time slot low bits (2) | SipHash bits (20)
+ * The hash, keyed with the slot's derived key, covers the 4-tuple, the client's ISN, the
+ * full slot number and the low 12 bits, so none of them can be changed without the hash
+ * failing.
  */
 #define XSC_COOKIE_ECN_SHIFT 0
 #define XSC_COOKIE_SACK_SHIFT 1
@@ -87,8 +118,13 @@ struct xsc_host_issued {
 #define XSC_COOKIE_DATA_MASK 0xfff
 #define XSC_COOKIE_HASH_SHIFT 12
 #define XSC_COOKIE_HASH_BITS 20
-/* A slot is 2^36 ns (68.7 s) of CLOCK_MONOTONIC_COARSE; a cookie is valid in its own
- * slot and the next one, so for 68.7 to 137 s: "about two minutes", like Linux. */
+/*
+ * A slot is 2^36 ns (68.7 s) of CLOCK_TAI, the clock hosts of a fleet share (through NTP or
+ * PTP), unlike the monotonic clock that starts at each boot. A cookie is valid in its own
+ * slot and the next one, so for 68.7 to 137 s ("about two minutes", like Linux), and, for
+ * a checker whose clock is behind the issuer's, in the slot before its own: any skew plus
+ * handshake time under one slot (68.7 s) is accepted (docs/design.md, "Key schedule").
+ */
 #define XSC_COOKIE_SLOT_NS_SHIFT 36
 #define XSC_COOKIE_MAX_AGE 1
 #define XSC_COOKIE_VALID_NS ((__u64)(XSC_COOKIE_MAX_AGE + 1) << XSC_COOKIE_SLOT_NS_SHIFT)
@@ -137,9 +173,15 @@ struct xsc_policy {
 	__u8 queue_high;	/* % of the listener's backlog that engages it */
 	__u8 queue_low;
 	__u8 engage;		/* enum xsc_engage: the default (never XSC_ENGAGE_DEFAULT) */
-	__u8 pad;
+	__u8 lists;		/* XSC_LISTS_*: which prefix lists hold entries */
 	__u8 port[XSC_PORTS];	/* XSC_PORT_PROTECTED | mode << XSC_PORT_MODE_SHIFT */
 };
+
+/* Bits of xsc_policy.lists: a list not in use costs no lookup. */
+#define XSC_LISTS_ALLOW4 (1 << 0)
+#define XSC_LISTS_ALLOW6 (1 << 1)
+#define XSC_LISTS_DENY4 (1 << 2)
+#define XSC_LISTS_DENY6 (1 << 3)
 
 /* Defaults; docs/design.md ("Engaging by itself") says why each. Low = high / 2. */
 #define XSC_DEFAULT_SYN_RATE 20000
@@ -219,6 +261,29 @@ struct xsc_event {
 	__u8 mode;		/* enum xsc_engage in force for the port */
 };
 
+/* ---- allow and deny lists (per interface, changed live) ---- */
+
+/*
+ * Source prefixes, in LPM tries behind the ARRAY_OF_MAPS xsc_lists4 and xsc_lists6 (one
+ * slot per list): a whole list is replaced by swapping in a new trie, single prefixes are
+ * added and removed in the trie in force. Deny is checked first: TCP to a protected port
+ * from a denied prefix is dropped before anything else; an allowed one goes to the kernel.
+ */
+enum xsc_list_kind {
+	XSC_LIST_ALLOW = 0,
+	XSC_LIST_DENY = 1,
+};
+#define XSC_LIST_KINDS 2
+#define XSC_LIST_MAX_ENTRIES (1 << 20)	/* per list and family: 1,048,576 prefixes */
+struct xsc_lpm4_key {
+	__u32 prefixlen;
+	__u8 addr[4];
+};
+struct xsc_lpm6_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
 /* ---- maps and pins ---- */
 
 /* Map names are also their pin names. Maps named xsc_host_* are shared by every attached
@@ -232,6 +297,10 @@ struct xsc_event {
 #define XSC_MAP_INFO "xsc_info"
 #define XSC_MAP_KEYS "xsc_host_keys"
 #define XSC_MAP_ISSUED "xsc_host_issued"
+#define XSC_MAP_KEYCACHE "xsc_host_kcache"
+#define XSC_MAP_LISTS4 "xsc_lists4"
+#define XSC_MAP_LISTS6 "xsc_lists6"
+#define XSC_MAP_ACTIVE "xsc_active"
 
 /*
  * <bpffs>/xdp-syncookie/xsc_host_*        shared by every interface
@@ -241,9 +310,19 @@ struct xsc_event {
  */
 #define XSC_PIN_DIR "xdp-syncookie"
 /* Bump when a pinned map changes shape: pins of another layout are refused. */
-#define XSC_PIN_LAYOUT 2
+#define XSC_PIN_LAYOUT 3
 
 #define XSC_IFNAMSIZ 16
+/*
+ * Which of the XDP programs on an interface acts (map xsc_active, one byte): during an
+ * in-place upgrade the old and the new program both sit in libxdp's dispatcher for a
+ * moment; the one whose load-time instance number differs passes every packet on
+ * untouched and uncounted, so each packet is judged and counted exactly once. A byte,
+ * so the switch cannot be read half-written.
+ */
+#define XSC_INSTANCE_A 1
+#define XSC_INSTANCE_B 2
+
 /* The attach record (map xsc_info): how this interface was attached. */
 struct xsc_attach_info {
 	__u32 layout;			/* XSC_PIN_LAYOUT */
@@ -255,6 +334,9 @@ struct xsc_attach_info {
 	__u32 tc_priority;
 	__u32 created_clsact;		/* detach removes the clsact qdisc only if we made it */
 	__u64 attached_at;		/* unix seconds */
+	__u64 replaced_at;		/* unix seconds of the last in-place upgrade; 0: none */
+	__u32 instance;			/* the xsc_active value of the programs in force */
+	__u32 replaces;			/* in-place upgrades since attach */
 	struct xsc_settings settings;
 	char ifname[XSC_IFNAMSIZ];
 };

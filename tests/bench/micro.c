@@ -297,7 +297,7 @@ int main(int argc, char **argv)
 {
 	uint32_t runs = DEFAULT_RUNS;
 	const char *compare = NULL, *raw = NULL;
-	struct xsc_keyring kr = { .key = { {}, { 0x0123456789abcdefULL, 0xfedcba9876543210ULL } },
+	struct xsc_keyring kr = { .master = { {}, { 0x0123456789abcdefULL, 0xfedcba9876543210ULL } },
 				  .gen = 1 };
 	static struct bench_case cases[16];
 	unsigned long long steal;

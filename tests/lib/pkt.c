@@ -392,23 +392,48 @@ static void put_le32(uint8_t *p, uint32_t v)
 		p[i] = v >> (8 * i);
 }
 
+static void key_bytes(const struct xsc_key *key, uint8_t k[16])
+{
+	for (int i = 0; i < 8; i++) {
+		k[i] = key->k0 >> (8 * i);
+		k[8 + i] = key->k1 >> (8 * i);
+	}
+}
+
+/* The key schedule (docs/design.md, "Key schedule"): each half of a slot's key is
+ * SipHash-1-3 under the master of 6 bytes, the slot (little-endian 32-bit) and a domain
+ * constant (little-endian 16-bit). */
+struct xsc_key ref_slot_key(const struct xsc_key *master, uint32_t slot)
+{
+	uint8_t k[16], msg[6];
+	struct xsc_key out;
+
+	key_bytes(master, k);
+	put_le32(msg, slot);
+	msg[4] = XSC_KDF_DOMAIN_K0 & 0xff;
+	msg[5] = XSC_KDF_DOMAIN_K0 >> 8;
+	out.k0 = ref_siphash(1, 3, k, msg, sizeof(msg));
+	msg[4] = XSC_KDF_DOMAIN_K1 & 0xff;
+	msg[5] = XSC_KDF_DOMAIN_K1 >> 8;
+	out.k1 = ref_siphash(1, 3, k, msg, sizeof(msg));
+	return out;
+}
+
 /* The hashed message, byte by byte (docs/design.md, "Cookie"): source address,
  * destination address, source port, destination port (network order), client ISN
  * (little-endian 32-bit), slot (little-endian 32-bit), low 12 cookie bits | family << 12
- * (little-endian 16-bit); hashed with SipHash-1-3. */
-uint32_t ref_cookie(const struct xsc_key *key, int key_idx, int family, const uint8_t *saddr,
+ * (little-endian 16-bit); hashed with SipHash-1-3 under the slot's key. */
+uint32_t ref_cookie(const struct xsc_key *master, int key_idx, int family, const uint8_t *saddr,
 		    const uint8_t *daddr, uint16_t sport, uint16_t dport, uint32_t isn,
 		    uint32_t slot, uint32_t data_bits)
 {
+	struct xsc_key key = ref_slot_key(master, slot);
 	uint8_t k[16], msg[48];
 	int alen = family == 4 ? 4 : 16, off = 0;
 	uint32_t low = data_bits | (uint32_t)key_idx << XSC_COOKIE_KEYGEN_SHIFT |
 		       (slot & XSC_COOKIE_SLOT_MASK) << XSC_COOKIE_SLOT_SHIFT;
 
-	for (int i = 0; i < 8; i++) {
-		k[i] = key->k0 >> (8 * i);
-		k[8 + i] = key->k1 >> (8 * i);
-	}
+	key_bytes(&key, k);
 	memcpy(msg, saddr, alen);
 	memcpy(msg + alen, daddr, alen);
 	off = 2 * alen;
@@ -423,11 +448,15 @@ uint32_t ref_cookie(const struct xsc_key *key, int key_idx, int family, const ui
 		       << XSC_COOKIE_HASH_SHIFT | low;
 }
 
-uint32_t ref_slot_now(void)
+uint64_t ref_clock_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint32_t)(((uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec) >>
-			  XSC_COOKIE_SLOT_NS_SHIFT);
+	clock_gettime(CLOCK_TAI, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+uint32_t ref_slot_now(void)
+{
+	return ref_clock_ns() >> XSC_COOKIE_SLOT_NS_SHIFT;
 }

@@ -107,11 +107,15 @@ int pkt_parse(const uint8_t *buf, size_t len, struct pkt_view *v);
 /* Reference SipHash-c-d (the published algorithm, on bytes). */
 uint64_t ref_siphash(int c_rounds, int d_rounds, const uint8_t key[16], const uint8_t *msg,
 		     size_t len);
-/* The cookie the program should make, from the layout in docs/design.md. */
-uint32_t ref_cookie(const struct xsc_key *key, int key_idx, int family, const uint8_t *saddr,
+/* The cookie key of a slot, derived from a master. */
+struct xsc_key ref_slot_key(const struct xsc_key *master, uint32_t slot);
+/* The cookie the program should make under a master, from the layout in docs/design.md. */
+uint32_t ref_cookie(const struct xsc_key *master, int key_idx, int family, const uint8_t *saddr,
 		    const uint8_t *daddr, uint16_t sport, uint16_t dport, uint32_t isn,
 		    uint32_t slot, uint32_t data_bits);
-/* The current cookie slot, as bpf_ktime_get_coarse_ns() >> XSC_COOKIE_SLOT_NS_SHIFT. */
+/* The current cookie slot, as bpf_ktime_get_tai_ns() >> XSC_COOKIE_SLOT_NS_SHIFT. */
 uint32_t ref_slot_now(void);
+/* CLOCK_TAI in ns, as bpf_ktime_get_tai_ns(). */
+uint64_t ref_clock_ns(void);
 
 #endif /* XSC_TEST_PKT_H */

@@ -13,7 +13,7 @@ static const char *current;
 static bool case_failed;
 
 const struct xsc_keyring test_keys = {
-	.key = { { 0 }, { 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL } },
+	.master = { { 0 }, { 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL } },
 	.gen = 1,
 };
 
@@ -107,3 +107,22 @@ void verdict_case(const char *name, const struct pkt_spec *s, int action, int re
 	end(false);
 }
 
+/* The client's final ACK for a SYN-ACK: seq ISN + 1, ack cookie + 1. */
+void spec_final_ack(const struct pkt_spec *syn, uint32_t cookie, const struct xdp_result *synack,
+			   struct pkt_spec *ack)
+{
+	struct pkt_view v;
+
+	*ack = *syn;
+	ack->flags = F_ACK;
+	ack->seq = syn->seq + 1;
+	ack->ack = cookie + 1;
+	ack->optlen = 0;
+	ack->payload_len = 0;
+	memset(ack->opts, 0, sizeof(ack->opts));
+	if (!pkt_parse(synack->frame, synack->out_len, &v) && v.ts) {
+		opt_nop(ack);
+		opt_nop(ack);
+		opt_ts(ack, 1000001, v.tsval);
+	}
+}

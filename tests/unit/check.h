@@ -34,6 +34,10 @@ int run_spec(const struct pkt_spec *s, struct xdp_result *r);
 void expect_verdict(const struct xdp_result *r, int action, int reason);
 void verdict_case(const char *name, const struct pkt_spec *s, int action, int reason);
 
+/* The client's final ACK for a SYN-ACK: seq ISN + 1, ack cookie + 1, echoing its TSval. */
+void spec_final_ack(const struct pkt_spec *syn, uint32_t cookie, const struct xdp_result *synack,
+		    struct pkt_spec *ack);
+
 /* The unit namespace's own (non-loopback) addresses, for cases with real local sockets. */
 #define LOCAL4 "198.18.9.1"
 #define LOCAL6 "2001:2:0:9::1"
@@ -42,5 +46,7 @@ void verdict_case(const char *name, const struct pkt_spec *s, int action, int re
 /* The groups of cases. */
 void test_packets(void);
 void test_engage(void);
+void test_key_schedule(void);
+void test_lists(void);
 
 #endif /* XSC_TEST_CHECK_H */

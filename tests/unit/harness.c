@@ -12,6 +12,8 @@
 #include "xdp_syncookie.skel.h"	/* after xsc/abi.h: it names struct xsc_settings */
 
 static struct xdp_syncookie *skel;
+/* A second instance on the same maps whose clock is offset: another host of a fleet. */
+static struct xdp_syncookie *peer;
 
 static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -40,8 +42,48 @@ int harness_open(void)
 
 void harness_close(void)
 {
+	harness_peer_close();
 	xdp_syncookie__destroy(skel);
 	skel = NULL;
+}
+
+int harness_peer_open(int64_t clock_offset_ns)
+{
+	struct bpf_map *map;
+	int err = 0;
+
+	harness_peer_close();
+	peer = xdp_syncookie__open();
+	if (!peer)
+		return -errno;
+	peer->rodata->xsc_nr_cpus = skel->rodata->xsc_nr_cpus;
+	peer->rodata->xsc_clock_offset_ns = clock_offset_ns;
+	bpf_object__for_each_map(map, peer->obj) {
+		if (bpf_map__is_internal(map))
+			continue;
+		err = bpf_map__reuse_fd(map, harness_map_fd(bpf_map__name(map)));
+		if (err)
+			break;
+	}
+	if (!err && xdp_syncookie__load(peer))
+		err = -errno;
+	if (err) {
+		fprintf(stderr, "harness: loading the peer instance failed: %s\n", strerror(-err));
+		harness_peer_close();
+	}
+	return err;
+}
+
+void harness_peer_close(void)
+{
+	xdp_syncookie__destroy(peer);
+	peer = NULL;
+}
+
+int harness_peer_run(const uint8_t *frame, size_t len, struct xdp_result *r)
+{
+	return peer ? harness_run_prog(bpf_program__fd(peer->progs.xdp_syncookie), frame, len, r) :
+		      -ENOENT;
 }
 
 int harness_prog_fd(void)
@@ -63,6 +105,11 @@ static int counters(__u64 *totals)
 
 int harness_run(const uint8_t *frame, size_t len, struct xdp_result *r)
 {
+	return harness_run_prog(harness_prog_fd(), frame, len, r);
+}
+
+int harness_run_prog(int prog_fd, const uint8_t *frame, size_t len, struct xdp_result *r)
+{
 	__u64 before[XSC_STAT_SLOTS], after[XSC_STAT_SLOTS];
 	struct xdp_md ctx_in = { .data = 0, .data_end = len }, ctx_out = {};
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = len,
@@ -74,7 +121,7 @@ int harness_run(const uint8_t *frame, size_t len, struct xdp_result *r)
 	err = counters(before);
 	if (err)
 		return err;
-	err = bpf_prog_test_run_opts(harness_prog_fd(), &opts);
+	err = bpf_prog_test_run_opts(prog_fd, &opts);
 	if (err)
 		return -errno;
 	err = counters(after);

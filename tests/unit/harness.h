@@ -24,6 +24,12 @@ int harness_prog_fd(void);
 int harness_map_fd(const char *name);
 /* Runs one frame; fills r. Returns 0 or -errno from the syscall. */
 int harness_run(const uint8_t *frame, size_t len, struct xdp_result *r);
+int harness_run_prog(int prog_fd, const uint8_t *frame, size_t len, struct xdp_result *r);
+/* A second instance of the program on the same maps, its clock offset by clock_offset_ns:
+ * another host of a fleet, whose clock is skewed. */
+int harness_peer_open(int64_t clock_offset_ns);
+int harness_peer_run(const uint8_t *frame, size_t len, struct xdp_result *r);
+void harness_peer_close(void);
 /* Keys: gen 0 means "no key". */
 int harness_set_keys(const struct xsc_keyring *kr);
 /* Puts a policy in force, as 'attach' and 'set' do. */

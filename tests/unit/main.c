@@ -71,6 +71,8 @@ int main(int argc, char **argv)
 	}
 	free(pol);
 	test_packets();
+	test_key_schedule();
+	test_lists();
 	test_engage();
 	harness_close();
 	printf("%d passed, %d failed\n", passed, failed);

@@ -104,7 +104,7 @@ static uint32_t check_synack(const struct pkt_spec *syn, const struct xdp_result
 
 	/* A slot boundary may fall between the run and now: accept the slot before. */
 	for (uint32_t s = slot; s + 1 >= slot && s <= slot; s--) {
-		want_cookie = ref_cookie(&test_keys.key[test_keys.gen & 1], test_keys.gen & 1,
+		want_cookie = ref_cookie(&test_keys.master[test_keys.gen & 1], test_keys.gen & 1,
 					 syn->family, syn->saddr, syn->daddr, syn->sport, syn->dport,
 					 syn->seq, s, expect_data_bits(e, syn->family));
 		if (want_cookie == v.seq)
@@ -113,26 +113,6 @@ static uint32_t check_synack(const struct pkt_spec *syn, const struct xdp_result
 	EXPECT(want_cookie == v.seq, "cookie 0x%08x, reference SipHash says 0x%08x", v.seq,
 	       want_cookie);
 	return v.seq;
-}
-
-/* The client's final ACK for a SYN-ACK: seq ISN + 1, ack cookie + 1. */
-static void spec_final_ack(const struct pkt_spec *syn, uint32_t cookie, const struct xdp_result *synack,
-			   struct pkt_spec *ack)
-{
-	struct pkt_view v;
-
-	*ack = *syn;
-	ack->flags = F_ACK;
-	ack->seq = syn->seq + 1;
-	ack->ack = cookie + 1;
-	ack->optlen = 0;
-	ack->payload_len = 0;
-	memset(ack->opts, 0, sizeof(ack->opts));
-	if (!pkt_parse(synack->frame, synack->out_len, &v) && v.ts) {
-		opt_nop(ack);
-		opt_nop(ack);
-		opt_ts(ack, 1000001, v.tsval);
-	}
 }
 
 /* The ACK must validate and carry the attributes the cookie encoded. */
@@ -736,37 +716,56 @@ static void test_cookie(void)
 
 	/* Cookies forged with the reference implementation for other slots. */
 	slot = ref_slot_now();
-	spec_final_ack(&syn, ref_cookie(&kr.key[1], 1, 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
+	spec_final_ack(&syn, ref_cookie(&kr.master[1], 1, 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
 					syn.seq, slot - 1, data), &r, &ack);
 	ack_case("cookie from the previous slot (about a minute old) validates", &ack,
 		 XSC_STAT_PASS_ACK_COOKIE_OK);
-	spec_final_ack(&syn, ref_cookie(&kr.key[1], 1, 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
+	spec_final_ack(&syn, ref_cookie(&kr.master[1], 1, 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
 					syn.seq, slot - 2, data), &r, &ack);
 	ack_case("cookie two slots old (past two minutes) is refused", &ack, XSC_STAT_DROP_ACK_NO_SOCKET);
-	spec_final_ack(&syn, ref_cookie(&kr.key[1], 1, 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
+	spec_final_ack(&syn, ref_cookie(&kr.master[1], 1, 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
 					syn.seq, slot - 4, data), &r, &ack);
 	ack_case("cookie four slots old (same low bits) is refused", &ack, XSC_STAT_DROP_ACK_NO_SOCKET);
-	spec_final_ack(&syn, ref_cookie(&kr.key[1], 1, 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
+	spec_final_ack(&syn, ref_cookie(&kr.master[1], 1, 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
 					syn.seq, slot + 1, data), &r, &ack);
-	ack_case("cookie from a future slot is refused", &ack, XSC_STAT_DROP_ACK_NO_SOCKET);
+	ack_case("cookie one slot ahead (an issuer whose clock runs ahead) validates", &ack,
+		 XSC_STAT_PASS_ACK_COOKIE_OK);
+	spec_final_ack(&syn, ref_cookie(&kr.master[1], 1, 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
+					syn.seq, slot + 2, data), &r, &ack);
+	ack_case("cookie two slots ahead is refused", &ack, XSC_STAT_DROP_ACK_NO_SOCKET);
+	{
+		struct xsc_key slot_key = ref_slot_key(&kr.master[1], slot);
+
+		spec_final_ack(&syn, ref_cookie(&slot_key, 1, 4, syn.saddr, syn.daddr, syn.sport,
+						syn.dport, syn.seq, slot, data), &r, &ack);
+		ack_case("cookie keyed with the master itself, not the slot's key, is refused", &ack,
+			 XSC_STAT_DROP_ACK_NO_SOCKET);
+	}
 
 	/* Rotation: the old key stays valid for one generation, then is gone. */
-	spec_final_ack(&syn, ref_cookie(&kr.key[0], 0, 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
+	spec_final_ack(&syn, ref_cookie(&kr.master[0], 0, 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
 					syn.seq, slot, data), &r, &ack);
 	ack_case("cookie naming the empty previous key slot is refused", &ack,
 		 XSC_STAT_DROP_ACK_NO_SOCKET);
 
-	kr.key[0] = (struct xsc_key){ 0x1111111111111111ULL, 0x2222222222222222ULL };
+	kr.master[0] = (struct xsc_key){ 0x1111111111111111ULL, 0x2222222222222222ULL };
 	kr.gen = 2;
+	kr.prev_until = ref_clock_ns() + XSC_COOKIE_VALID_NS;
 	harness_set_keys(&kr);
 	spec_final_ack(&syn, cookie, &r, &ack);
 	ack_case("after one rotation the previous key's cookie validates", &ack,
 		 XSC_STAT_PASS_ACK_COOKIE_OK);
-	spec_final_ack(&syn, ref_cookie(&kr.key[0], 0, 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
+	spec_final_ack(&syn, ref_cookie(&kr.master[0], 0, 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
 					syn.seq, slot, data), &r, &ack);
 	ack_case("after one rotation the new key's cookie validates", &ack, XSC_STAT_PASS_ACK_COOKIE_OK);
+	kr.prev_until = ref_clock_ns() - 1;
+	harness_set_keys(&kr);
+	spec_final_ack(&syn, cookie, &r, &ack);
+	ack_case("one validity window after a rotation the previous key's cookie is refused", &ack,
+		 XSC_STAT_DROP_ACK_NO_SOCKET);
+	kr.prev_until = ref_clock_ns() + XSC_COOKIE_VALID_NS;
 
-	kr.key[1] = (struct xsc_key){ 0x3333333333333333ULL, 0x4444444444444444ULL };
+	kr.master[1] = (struct xsc_key){ 0x3333333333333333ULL, 0x4444444444444444ULL };
 	kr.gen = 3;
 	harness_set_keys(&kr);
 	spec_final_ack(&syn, cookie, &r, &ack);
@@ -791,7 +790,7 @@ static void test_cookie(void)
 		struct xdp_result r1, r2;
 		struct pkt_view v1, v2;
 
-		other.key[1].k0 ^= 1;
+		other.master[1].k0 ^= 1;
 		if (!run_spec(&syn, &r1) && !harness_set_keys(&other) && !run_spec(&syn, &r2) &&
 		    !pkt_parse(r1.frame, r1.out_len, &v1) && !pkt_parse(r2.frame, r2.out_len, &v2))
 			EXPECT(v1.seq != v2.seq, "same cookie 0x%08x under two keys", v1.seq);

@@ -3,6 +3,7 @@
 #ifndef XSC_CMD_H
 #define XSC_CMD_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include "options.h"
 #include "pin.h"
@@ -19,10 +20,12 @@ struct command {
 	const char *exit_status;
 	const enum opt_id *opts;	/* OPT_END-terminated; -v and -h are always taken */
 	int min_args, max_args;		/* operands (interfaces); max -1: any number */
+	bool locks;			/* changes state: runs holding the lock (user/core/lock.h) */
 	int (*run)(const struct opt_values *v, int argc, char **argv);
 };
 
-extern const struct command cmd_attach, cmd_set, cmd_detach, cmd_status, cmd_stats, cmd_events;
+extern const struct command cmd_attach, cmd_set, cmd_detach, cmd_status, cmd_stats, cmd_events,
+	cmd_allow, cmd_deny, cmd_key;
 extern const struct command cmd_run;
 
 void cmd_usage(const struct command *c, FILE *f);

@@ -1,40 +1,93 @@
 // SPDX-License-Identifier: GPL-2.0
-/* xdp-syncookie attach: protect one or more interfaces. */
+/* xdp-syncookie attach: protect one or more interfaces, or upgrade them in place. */
 #include <stdlib.h>
 #include "cmd.h"
+#include "keys.h"
+#include "lists.h"
 #include "loader.h"
 #include "log.h"
+#include "settings.h"
 
 static const enum opt_id attach_opts[] = {
-	OPT_MODE, OPTS_POLICY, OPT_MSS4, OPT_MSS6, OPT_WSCALE, OPT_TTL, OPT_END,
+	OPT_MODE, OPTS_POLICY, OPT_MSS4, OPT_MSS6, OPT_WSCALE, OPT_TTL, OPT_KEY_FILE,
+	OPT_ALLOW_FILE, OPT_DENY_FILE, OPT_REPLACE, OPT_END,
 };
+
+/* What an in-place upgrade cannot take: it keeps what is in force, and 'set', the list
+ * commands and 'key rotate' change those live. */
+static int check_replace(const struct opt_values *v)
+{
+	static const enum opt_id kept[] = { OPTS_POLICY, OPT_MODE, OPT_KEY_FILE, OPT_ALLOW_FILE,
+					    OPT_DENY_FILE };
+
+	for (size_t i = 0; i < sizeof(kept) / sizeof(*kept); i++)
+		if (opt_given(v, kept[i])) {
+			pr_err("attach --replace keeps the mode, policy, lists and key in force; "
+			       "change them with 'set', 'allow', 'deny' and 'key rotate'\n");
+			return -1;
+		}
+	return 0;
+}
+
+/* Reads the key and list files the options name; an error here changes nothing. */
+static int read_inputs(const struct opt_values *v, struct xsc_master *master,
+		       struct prefix_set **allow, struct prefix_set **deny)
+{
+	if (opt_given(v, OPT_KEY_FILE) && key_file_read(v->str[OPT_KEY_FILE], master, "attach"))
+		return -1;
+	if (opt_given(v, OPT_ALLOW_FILE) &&
+	    prefix_file_read(v->str[OPT_ALLOW_FILE], allow, "attach --allow-file"))
+		return -1;
+	if (opt_given(v, OPT_DENY_FILE) &&
+	    prefix_file_read(v->str[OPT_DENY_FILE], deny, "attach --deny-file"))
+		return -1;
+	return 0;
+}
 
 static int run(const struct opt_values *v, int argc, char **argv)
 {
 	struct xsc_policy *pol = malloc(sizeof(*pol));
-	struct attach_opts o = { .mode = v->xdp_mode, .policy = pol };
+	struct prefix_set *allow = NULL, *deny = NULL;
+	struct xsc_master master;
+	struct attach_opts o = { .mode = v->xdp_mode, .policy = pol,
+				 .replace = opt_given(v, OPT_REPLACE) };
 	int done, rc = EXIT_OK;
 
 	if (!pol)
 		return EXIT_FAILED;
-	opts_settings(v, &o.settings);
+	o.settings_given = opts_settings(v, &o.settings);
 	policy_defaults(pol);
-	if (policy_apply(pol, &v->policy, "attach")) {
-		free(pol);
-		return EXIT_USAGE;
+	if ((o.replace && check_replace(v)) || policy_apply(pol, &v->policy, "attach")) {
+		rc = EXIT_USAGE;
+		goto out;
 	}
-	/* All or nothing: a failure detaches the interfaces this command already did. */
+	if (read_inputs(v, &master, &allow, &deny)) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	o.master = opt_given(v, OPT_KEY_FILE) ? &master : NULL;
+	o.allow = allow;
+	o.deny = deny;
+	/* All or nothing: a failure detaches the interfaces this command already attached (an
+	 * upgrade leaves the ones done upgraded: each is whole either way). */
 	for (done = 0; done < argc; done++) {
 		if (xsc_attach(argv[done], &o)) {
-			for (int i = done - 1; i >= 0; i--)
+			for (int i = done - 1; i >= 0 && !o.replace; i--)
 				xsc_detach(argv[i]);
 			rc = EXIT_FAILED;
 			break;
 		}
-		pr_info("%s: attached (%s mode, engage %s, %d protected ports)\n", argv[done],
-			o.mode == XDP_MODE_SKB ? "skb" : "native", policy_mode_name(pol->engage),
-			policy_count_protected(pol));
+		if (o.replace)
+			pr_info("%s: upgraded in place\n", argv[done]);
+		else
+			pr_info("%s: attached (%s mode, engage %s, %d protected ports)\n", argv[done],
+				o.mode == XDP_MODE_SKB ? "skb" : "native",
+				policy_mode_name(pol->engage), policy_count_protected(pol));
 	}
+out:
+	explicit_bzero(&master, sizeof(master));
+	prefix_set_free(allow);
+	prefix_set_free(deny);
 	free(pol);
 	return rc;
 }
@@ -48,11 +101,17 @@ const struct command cmd_attach = {
 		"its listener's queue fills or its SYN rate climbs (--engage auto): its SYNs are\n"
 		"then answered with SYN cookies in XDP, valid cookie ACKs are handed to the kernel\n"
 		"through a TC ingress filter, and the port disengages once the pressure has\n"
-		"stayed low for the hold time. The cookie key is made on the first attach and\n"
-		"shared by every attached interface. 'set' changes the policy options later.",
-	.exit_status = "0 attached, 1 failed (nothing left attached), 2 usage error.",
+		"stayed low for the hold time. Cookie keys are derived per time slot from a master\n"
+		"secret that every attached interface shares: a random one, or --key-file's, so\n"
+		"that hosts of a fleet accept each other's cookies. --allow-file and --deny-file\n"
+		"load source prefixes that are never challenged or always dropped. 'set' changes\n"
+		"the policy later. --replace upgrades attached interfaces to this build in place,\n"
+		"with no moment unprotected.",
+	.exit_status = "0 attached, 1 failed (nothing left attached), 2 usage error or a bad\n"
+		       "key or list file.",
 	.opts = attach_opts,
 	.min_args = 1,
 	.max_args = -1,
 	.run = run,
+	.locks = true,
 };

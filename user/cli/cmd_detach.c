@@ -33,4 +33,5 @@ const struct command cmd_detach = {
 	.min_args = 1,
 	.max_args = -1,
 	.run = run,
+	.locks = true,
 };

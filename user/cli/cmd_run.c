@@ -9,11 +9,11 @@ static const enum opt_id run_opts[] = { OPT_CONFIG, OPT_CHECK, OPT_END };
 static int run(const struct opt_values *v, int argc, char **argv)
 {
 	(void)argc, (void)argv;
-	if (!v->config) {
+	if (!v->str[OPT_CONFIG]) {
 		pr_err("run: name the configuration file: --config FILE\n");
 		return EXIT_USAGE;
 	}
-	return svc_run(v->config, opt_given(v, OPT_CHECK));
+	return svc_run(v->str[OPT_CONFIG], opt_given(v, OPT_CHECK));
 }
 
 const struct command cmd_run = {

@@ -5,13 +5,20 @@
 #include <string.h>
 #include <unistd.h>
 #include "cmd.h"
+#include "lists.h"
 #include "log.h"
 
-static const enum opt_id set_opts[] = { OPTS_POLICY, OPT_END };
+static const enum opt_id set_opts[] = { OPTS_POLICY, OPT_ALLOW_FILE, OPT_DENY_FILE, OPT_END };
 
 struct target {
 	int outer_fd;
+	int lists_fd[2];		/* xsc_lists4, xsc_lists6 */
 	struct xsc_policy pol;
+};
+
+/* The list files, read once for every interface; NULL where not given. */
+struct inputs {
+	struct prefix_set *list[XSC_LIST_KINDS];
 };
 
 /* Reads the interface's policy and applies the change to a copy; nothing is installed. */
@@ -29,10 +36,12 @@ static int prepare(const char *ifname, const struct policy_change *c, struct tar
 		return err;
 	}
 	t->outer_fd = pin_open_map(&pp, XSC_MAP_POLICY, 0);
-	if (t->outer_fd < 0) {
-		pr_err("%s: %s\n", what, t->outer_fd == -ENOENT ? "not attached" :
-			strerror(-t->outer_fd));
-		return t->outer_fd;
+	t->lists_fd[0] = pin_open_map(&pp, XSC_MAP_LISTS4, 0);
+	t->lists_fd[1] = pin_open_map(&pp, XSC_MAP_LISTS6, 0);
+	err = t->outer_fd < 0 ? t->outer_fd : t->lists_fd[0] < 0 ? t->lists_fd[0] : t->lists_fd[1];
+	if (err < 0) {
+		pr_err("%s: %s\n", what, err == -ENOENT ? "not attached" : strerror(-err));
+		return err;
 	}
 	err = policy_read(t->outer_fd, &t->pol);
 	if (err) {
@@ -42,17 +51,52 @@ static int prepare(const char *ifname, const struct policy_change *c, struct tar
 	return policy_apply(&t->pol, c, what);
 }
 
+/* Puts the lists and then the policy in force: the policy marks which lists are in use. */
+static int install(const char *ifname, struct target *t, const struct inputs *in)
+{
+	char what[64];
+	int err = 0;
+
+	snprintf(what, sizeof(what), "set %s", ifname);
+	for (int kind = 0; kind < XSC_LIST_KINDS && !err; kind++)
+		if (in->list[kind])
+			err = lists_swap(t->lists_fd[0], t->lists_fd[1], kind, in->list[kind],
+					 &t->pol.lists, what);
+	if (err)
+		return err;
+	err = policy_install(t->outer_fd, &t->pol);
+	if (err)
+		pr_err("%s: installing the policy: %s\n", what, strerror(-err));
+	return err;
+}
+
+static int read_inputs(const struct opt_values *v, struct inputs *in)
+{
+	if (opt_given(v, OPT_ALLOW_FILE) &&
+	    prefix_file_read(v->str[OPT_ALLOW_FILE], &in->list[XSC_LIST_ALLOW], "set --allow-file"))
+		return -EINVAL;
+	if (opt_given(v, OPT_DENY_FILE) &&
+	    prefix_file_read(v->str[OPT_DENY_FILE], &in->list[XSC_LIST_DENY], "set --deny-file"))
+		return -EINVAL;
+	return 0;
+}
+
 static int run(const struct opt_values *v, int argc, char **argv)
 {
 	struct target *t = calloc(argc, sizeof(*t));
+	struct inputs in = {};
 	int rc = EXIT_OK, i, err = 0;
 
 	if (!t)
 		return EXIT_FAILED;
 	for (i = 0; i < argc; i++)
-		t[i].outer_fd = -1;
+		t[i].outer_fd = t[i].lists_fd[0] = t[i].lists_fd[1] = -1;
 	if (!(v->given & ~(1UL << OPT_VERBOSE))) {
 		pr_err("set: name what to change (see 'xdp-syncookie set --help')\n");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (read_inputs(v, &in)) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -64,9 +108,7 @@ static int run(const struct opt_values *v, int argc, char **argv)
 		goto out;
 	}
 	for (i = 0; i < argc; i++) {
-		err = policy_install(t[i].outer_fd, &t[i].pol);
-		if (err) {
-			pr_err("set %s: installing the policy: %s\n", argv[i], strerror(-err));
+		if (install(argv[i], &t[i], &in)) {
 			rc = EXIT_FAILED;
 			continue;
 		}
@@ -74,9 +116,15 @@ static int run(const struct opt_values *v, int argc, char **argv)
 			policy_mode_name(t[i].pol.engage), policy_count_protected(&t[i].pol));
 	}
 out:
-	for (i = 0; i < argc; i++)
+	for (i = 0; i < argc; i++) {
 		if (t[i].outer_fd >= 0)
 			close(t[i].outer_fd);
+		for (int f = 0; f < 2; f++)
+			if (t[i].lists_fd[f] >= 0)
+				close(t[i].lists_fd[f]);
+	}
+	for (int kind = 0; kind < XSC_LIST_KINDS; kind++)
+		prefix_set_free(in.list[kind]);
 	free(t);
 	return rc;
 }
@@ -90,11 +138,14 @@ const struct command cmd_set = {
 		"not name keeps its value. The change is checked for every IFACE first and an\n"
 		"error changes nothing; it then takes effect whole, so a packet sees the old\n"
 		"policy or the new one, never a mix. --ports replaces the protected set (a port\n"
-		"that leaves it loses its --port-engage mode). Engage states and counters stay.",
+		"that leaves it loses its --port-engage mode). --allow-file and --deny-file replace\n"
+		"those lists whole (each family's list swaps in one step). Engage states and\n"
+		"counters stay.",
 	.exit_status = "0 changed, 1 failed (an interface not attached, ...), 2 usage error or\n"
 		       "an invalid value (nothing changed).",
 	.opts = set_opts,
 	.min_args = 1,
 	.max_args = -1,
 	.run = run,
+	.locks = true,
 };

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cmd.h"
+#include "lock.h"
 #include "log.h"
 #include "reasons.h"
 
@@ -49,8 +50,7 @@ static const struct command cmd_help = {
 
 static const struct command *const commands[] = {
 	&cmd_attach, &cmd_set, &cmd_detach, &cmd_status, &cmd_stats, &cmd_events,
-	&cmd_run,
-	&cmd_reasons, &cmd_version, &cmd_help,
+	&cmd_allow, &cmd_deny, &cmd_key, &cmd_run, &cmd_reasons, &cmd_version, &cmd_help,
 };
 
 static int run_help(const struct opt_values *v, int argc, char **argv)
@@ -90,6 +90,15 @@ static int run_command(const struct command *c, int argc, char **argv)
 			pr_err("%s: too many arguments\n", c->name);
 		cmd_usage(c, stderr);
 		return EXIT_USAGE;
+	}
+	if (c->locks) {
+		int lock = xsc_lock(c->name), rc;
+
+		if (lock < 0)
+			return EXIT_FAILED;
+		rc = c->run(&v, n, argv + first);
+		xsc_unlock(lock);
+		return rc;
 	}
 	return c->run(&v, n, argv + first);
 }

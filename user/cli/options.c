@@ -25,7 +25,7 @@ static int store_mode(enum opt_id id, const char *arg, struct opt_values *v);
 static int store_ports(enum opt_id id, const char *arg, struct opt_values *v);
 static int store_engage(enum opt_id id, const char *arg, struct opt_values *v);
 static int store_port_engage(enum opt_id id, const char *arg, struct opt_values *v);
-static int store_config(enum opt_id id, const char *arg, struct opt_values *v);
+static int store_string(enum opt_id id, const char *arg, struct opt_values *v);
 static int store_seconds_ms(enum opt_id id, const char *arg, struct opt_values *v);
 
 static unsigned long dflt_mss4(void) { return XSC_DEFAULT_MSS4; }
@@ -59,6 +59,18 @@ static const struct opt_spec specs[OPT_END] = {
 			     "(disengage below PCT/2)", dflt_queue_fill },
 	[OPT_HOLD] = { "hold", 0, "SECONDS", 1, 86400, store_uint,
 		       "stay engaged this long after the last sign of pressure", dflt_hold },
+	[OPT_KEY_FILE] = { "key-file", 0, "FILE", 0, 0, store_string,
+			   "the cookie master secret, shared by a fleet (32 hex digits, mode 0600; "
+			   "default: a random one)", NULL },
+	[OPT_ALLOW_FILE] = { "allow-file", 0, "FILE", 0, 0, store_string,
+			     "the allow list: one prefix per line, '#' comments (replaces the list)",
+			     NULL },
+	[OPT_DENY_FILE] = { "deny-file", 0, "FILE", 0, 0, store_string,
+			    "the deny list: one prefix per line, '#' comments (replaces the list)",
+			    NULL },
+	[OPT_REPLACE] = { "replace", 0, NULL, 0, 0, store_flag,
+			  "upgrade an attached interface in place: this build's programs swap in, "
+			  "keys, counters, policy, lists and handshakes stay", NULL },
 	[OPT_JSON] = { "json", 'j', NULL, 0, 0, store_flag, "print JSON", NULL },
 	[OPT_ALL] = { "all", 'a', NULL, 0, 0, store_flag, "also print counters that are zero", NULL },
 	[OPT_COUNT] = { "count", 'n', "N", 1, 1000000, store_uint,
@@ -66,7 +78,7 @@ static const struct opt_spec specs[OPT_END] = {
 			"interrupted)", NULL },
 	[OPT_TIMEOUT] = { "timeout", 't', "SECONDS", 1, 31536000, store_uint,
 			  "exit after this long (default: follow until interrupted)", NULL },
-	[OPT_CONFIG] = { "config", 'c', "FILE", 0, 0, store_config,
+	[OPT_CONFIG] = { "config", 'c', "FILE", 0, 0, store_string,
 			 "the configuration file (see xdp-syncookie(8))", NULL },
 	[OPT_CHECK] = { "check", 0, NULL, 0, 0, store_flag,
 			"check the configuration, list files and key file, then exit", NULL },
@@ -316,10 +328,13 @@ static int store_port_engage(enum opt_id id, const char *arg, struct opt_values 
 	return parse_port_modes(arg, &v->policy);
 }
 
-static int store_config(enum opt_id id, const char *arg, struct opt_values *v)
+static int store_string(enum opt_id id, const char *arg, struct opt_values *v)
 {
-	(void)id;
-	v->config = arg;
+	if (!*arg) {
+		pr_err("--%s: empty file name\n", specs[id].name);
+		return -EINVAL;
+	}
+	v->str[id] = arg;
 	return 0;
 }
 
@@ -416,9 +431,14 @@ int opts_store(enum opt_id id, const char *arg, struct opt_values *v)
 	return 0;
 }
 
-void opts_settings(const struct opt_values *v, struct xsc_settings *s)
+bool opts_settings(const struct opt_values *v, struct xsc_settings *s)
 {
+	static const enum opt_id ids[] = { OPT_MSS4, OPT_MSS6, OPT_WSCALE, OPT_TTL };
+	bool given = false;
+
 	settings_defaults(s);
+	for (size_t i = 0; i < sizeof(ids) / sizeof(*ids); i++)
+		given |= opt_given(v, ids[i]);
 	if (opt_given(v, OPT_MSS4))
 		s->mss4 = v->num[OPT_MSS4];
 	if (opt_given(v, OPT_MSS6))
@@ -427,6 +447,7 @@ void opts_settings(const struct opt_values *v, struct xsc_settings *s)
 		s->wscale = v->num[OPT_WSCALE];
 	if (opt_given(v, OPT_TTL))
 		s->ttl = v->num[OPT_TTL];
+	return given;
 }
 
 const char *opt_name(enum opt_id id)

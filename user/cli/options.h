@@ -25,6 +25,10 @@ enum opt_id {
 	OPT_SYN_RATE,
 	OPT_QUEUE_FILL,
 	OPT_HOLD,
+	OPT_KEY_FILE,
+	OPT_ALLOW_FILE,
+	OPT_DENY_FILE,
+	OPT_REPLACE,
 	OPT_JSON,
 	OPT_ALL,
 	OPT_COUNT,
@@ -50,8 +54,8 @@ struct opt_values {
 	int verbose;
 	enum xdp_attach_mode xdp_mode;
 	unsigned long num[OPT_END];	/* the value of each numeric option */
+	const char *str[OPT_END];	/* the value of each file option */
 	struct policy_change policy;	/* --ports, --engage, --port-engage and the thresholds */
-	const char *config;		/* --config FILE */
 };
 
 static inline bool opt_given(const struct opt_values *v, enum opt_id id)
@@ -69,8 +73,9 @@ void opts_init(struct opt_values *v);
  * service's config file takes the attach options this way, with the same checks);
  * -EINVAL after a message naming the option and the value. */
 int opts_store(enum opt_id id, const char *arg, struct opt_values *v);
-/* The SYN-ACK settings (--mss4, --mss6, --wscale, --ttl) the values give, defaults for the rest. */
-void opts_settings(const struct opt_values *v, struct xsc_settings *s);
+/* The SYN-ACK settings (--mss4, --mss6, --wscale, --ttl) the values give, over the defaults;
+ * true if any was given. */
+bool opts_settings(const struct opt_values *v, struct xsc_settings *s);
 /* The long name of an option (without "--"), for messages about how options combine. */
 const char *opt_name(enum opt_id id);
 /* The "Options:" part of a command's --help. */

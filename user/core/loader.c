@@ -9,14 +9,17 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
+#include <linux/if_link.h>
 #include <bpf/libbpf.h>
+#include "keys.h"
+#include "lists.h"
 #include "loader.h"
 #include "log.h"
 #include "mapset.h"
@@ -62,26 +65,6 @@ static int check_kernel(const char *ifname)
 	return 0;
 }
 
-/* A key map just created holds zeros: give it a random key, as generation 1 (the current
- * key is key[1]; key[0] stays empty until a rotation). */
-static int keys_init(const char *ifname, int fd)
-{
-	struct xsc_keyring kr = { .gen = 1 };
-	__u32 zero = 0;
-	int err = 0;
-
-	if (getrandom(&kr.key[kr.gen & 1], sizeof(kr.key[0]), 0) != sizeof(kr.key[0])) {
-		pr_err("attach %s: getrandom: %s\n", ifname, strerror(errno));
-		return -EIO;
-	}
-	if (bpf_map_update_elem(fd, &zero, &kr, BPF_ANY)) {
-		err = -errno;
-		pr_err("attach %s: storing the cookie key: %s\n", ifname, strerror(errno));
-	}
-	explicit_bzero(&kr, sizeof(kr));
-	return err;
-}
-
 /* Our program among those libxdp runs on ifindex; *mp must be closed by the caller. */
 static struct xdp_program *find_xdp(int ifindex, struct xdp_multiprog **mp)
 {
@@ -114,18 +97,49 @@ __u32 xsc_xdp_prog_id(int ifindex, enum xdp_attach_mode *mode)
 	return id;
 }
 
-static int detach_xdp(int ifindex)
+/* Detaches our XDP program; keep_id names one to leave in place (0: none). An upgrade
+ * interrupted midway can leave two of ours: every other one goes. */
+static int detach_xdp_except(int ifindex, __u32 keep_id)
 {
-	struct xdp_multiprog *mp;
-	struct xdp_program *p = find_xdp(ifindex, &mp);
 	int err = -ENOENT;
 
-	if (p)
-		err = xdp_multiprog__is_legacy(mp) ?
+	for (int round = 0; round < 4; round++) {
+		struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+		struct xdp_program *p = NULL, *q;
+		int ret;
+
+		if (libxdp_get_error(mp))
+			return err;
+		if (xdp_multiprog__is_legacy(mp)) {
+			q = xdp_multiprog__main_prog(mp);
+			if (q && !strcmp(xdp_program__name(q), XDP_PROG_NAME) &&
+			    xdp_program__id(q) != keep_id)
+				p = q;
+		} else {
+			for (q = xdp_multiprog__next_prog(NULL, mp); q && !p;
+			     q = xdp_multiprog__next_prog(q, mp))
+				if (!strcmp(xdp_program__name(q), XDP_PROG_NAME) &&
+				    xdp_program__id(q) != keep_id)
+					p = q;
+		}
+		if (!p) {
+			xdp_multiprog__close(mp);
+			return err;
+		}
+		ret = xdp_multiprog__is_legacy(mp) ?
 			      xdp_multiprog__detach(mp) :
 			      xdp_program__detach(p, ifindex, xdp_multiprog__attach_mode(mp), 0);
-	xdp_multiprog__close(mp);
+		xdp_multiprog__close(mp);
+		if (ret)
+			return ret;
+		err = 0;
+	}
 	return err;
+}
+
+static int detach_xdp(int ifindex)
+{
+	return detach_xdp_except(ifindex, 0);
 }
 
 __u32 xsc_tc_prog_id(int ifindex)
@@ -148,6 +162,25 @@ static int detach_tc(int ifindex, bool destroy_qdisc)
 		bpf_tc_hook_destroy(&hook);
 	}
 	return err;
+}
+
+/* Swaps the TC program in place: tc replaces a filter's program in one step, so no
+ * cookie ACK can meet a moment without a handoff. */
+static int replace_tc(const char *what, int ifindex, struct tc_handoff *tc,
+		      struct xsc_attach_info *info)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = XSC_TC_HANDLE, .priority = XSC_TC_PRIORITY,
+			    .prog_fd = bpf_program__fd(tc->progs.tc_handoff),
+			    .flags = BPF_TC_F_REPLACE);
+	int err = bpf_tc_attach(&hook, &opts);
+
+	if (err) {
+		pr_err("%s: replacing the TC ingress filter: %s\n", what, strerror(-err));
+		return err;
+	}
+	info->tc_prog_id = opts.prog_id;
+	return 0;
 }
 
 static int attach_tc(const char *ifname, int ifindex, struct tc_handoff *tc,
@@ -234,16 +267,30 @@ static int check_existing(const char *ifname, int ifindex, const struct pin_path
 	return 0;
 }
 
-/* Fills the maps before any program can read them: key, policy, attach record. */
-static int maps_fill(const char *ifname, const struct mapset *ms, const struct attach_opts *o)
+/* Fills the maps before any program can read them: key, lists, policy, the acting instance. */
+static int maps_fill(const char *what, const struct mapset *ms, const struct attach_opts *o)
 {
+	struct xsc_policy *pol = malloc(sizeof(*pol));
+	int outer4 = mapset_fd(ms, XSC_MAP_LISTS4), outer6 = mapset_fd(ms, XSC_MAP_LISTS6);
+	__u8 instance = XSC_INSTANCE_A;
+	__u32 zero = 0;
 	int err = 0;
 
-	for (int i = 0; i < ms->n; i++)
-		if (!strcmp(ms->map[i].name, XSC_MAP_KEYS) && !ms->map[i].reused)
-			err = keys_init(ifname, ms->map[i].fd);
-	if (!err && (err = policy_install(mapset_fd(ms, XSC_MAP_POLICY), o->policy)))
-		pr_err("attach %s: installing the policy: %s\n", ifname, strerror(-err));
+	if (!pol)
+		return -ENOMEM;
+	*pol = *o->policy;
+	pol->lists = 0;
+	for (int i = 0; i < ms->n && !err; i++)
+		if (!strcmp(ms->map[i].name, XSC_MAP_KEYS))
+			err = keys_load(ms->map[i].fd, !ms->map[i].reused, o->master, what);
+	/* Both lists get a trie, empty or not, so 'allow add' always finds one to edit. */
+	err = err ?: lists_swap(outer4, outer6, XSC_LIST_ALLOW, o->allow, &pol->lists, what);
+	err = err ?: lists_swap(outer4, outer6, XSC_LIST_DENY, o->deny, &pol->lists, what);
+	if (!err && (err = policy_install(mapset_fd(ms, XSC_MAP_POLICY), pol)))
+		pr_err("%s: installing the policy: %s\n", what, strerror(-err));
+	if (!err && bpf_map_update_elem(mapset_fd(ms, XSC_MAP_ACTIVE), &zero, &instance, BPF_ANY))
+		err = -errno;
+	free(pol);
 	return err;
 }
 
@@ -254,22 +301,212 @@ static int write_info(const struct mapset *ms, const struct xsc_attach_info *inf
 	return bpf_map_update_elem(mapset_fd(ms, XSC_MAP_INFO), &zero, info, BPF_ANY) ? -errno : 0;
 }
 
+/* Opens this build's programs, set up for the map set, and loads them. */
+static int load_programs(const char *what, const struct mapset *ms,
+			 const struct xsc_settings *settings, __u8 instance,
+			 struct xdp_syncookie **xsp, struct tc_handoff **tcp)
+{
+	int ncpus = libbpf_num_possible_cpus(), err;
+	struct xdp_syncookie *xs = xdp_syncookie__open();
+	struct tc_handoff *tc = tc_handoff__open();
+
+	*xsp = xs;
+	*tcp = tc;
+	if (!xs || !tc) {
+		pr_err("%s: opening the BPF objects: %s\n", what, strerror(errno));
+		return -errno;
+	}
+	xs->rodata->xsc_cfg = *settings;
+	xs->rodata->xsc_nr_cpus = ncpus > 0 ? ncpus : 1;
+	xs->rodata->xsc_instance = instance;
+	tc->rodata->xsc_cfg = *settings;
+	err = mapset_share(ms, xs->obj);
+	err = err ?: mapset_share(ms, tc->obj);
+	if (!err && tc_handoff__load(tc))
+		err = -errno;
+	if (err)
+		pr_err("%s: loading the TC handoff program: %s (-v shows the verifier log)\n", what,
+		       strerror(-err));
+	return err;
+}
+
+/*
+ * Swaps the XDP program of a legacy attachment (libxdp attached it without its dispatcher,
+ * as it does where its dispatcher cannot load) in one netlink request, XDP_FLAGS_REPLACE
+ * naming the program it replaces: the kernel switches from one to the other between two
+ * packets.
+ */
+static int replace_xdp_legacy(const char *what, int ifindex, __u32 old_id, struct xdp_syncookie *xs,
+			      enum xdp_attach_mode mode)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
+	__u32 flags = XDP_FLAGS_REPLACE |
+		      (mode == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE);
+	int old_fd, err = 0;
+
+	/* libxdp loads the program on the other paths; here it is ours to load. */
+	if (xdp_syncookie__load(xs) || bpf_program__fd(xs->progs.xdp_syncookie) < 0) {
+		pr_err("%s: loading the XDP program: %s (-v shows the verifier log)\n", what,
+		       strerror(errno));
+		return -errno ?: -EINVAL;
+	}
+	old_fd = bpf_prog_get_fd_by_id(old_id);
+	if (old_fd < 0) {
+		pr_err("%s: the program in force is gone: %s\n", what, strerror(errno));
+		return -errno;
+	}
+	opts.old_prog_fd = old_fd;
+	if (bpf_xdp_attach(ifindex, bpf_program__fd(xs->progs.xdp_syncookie), flags, &opts)) {
+		err = -errno;
+		pr_err("%s: swapping the XDP program: %s (the old one stays in force)\n", what,
+		       strerror(errno));
+	}
+	close(old_fd);
+	return err;
+}
+
+/*
+ * Adds the new XDP program next to the old one in libxdp's dispatcher (libxdp swaps the
+ * dispatcher in atomically) while the old one still acts; the acting instance then flips
+ * in one byte, and the old one leaves.
+ */
+static int replace_xdp_dispatched(const char *what, int ifindex, __u32 old_id,
+				  struct xdp_syncookie *xs, const struct mapset *ms, __u8 next,
+				  struct xsc_attach_info *info)
+{
+	struct xdp_program *prog = xdp_program__from_bpf_obj(xs->obj, "xdp");
+	int err = libxdp_get_error(prog);
+	__u32 zero = 0;
+	char msg[256];
+
+	if (err)
+		prog = NULL;
+	else
+		err = xdp_program__attach(prog, ifindex, info->xdp_mode, 0);
+	if (err) {
+		libxdp_strerror(err, msg, sizeof(msg));
+		pr_err("%s: adding the new XDP program: %s (the old one stays in force)\n", what, msg);
+		goto out;
+	}
+	info->xdp_prog_id = xdp_program__id(prog);
+	if (bpf_map_update_elem(mapset_fd(ms, XSC_MAP_ACTIVE), &zero, &next, BPF_ANY)) {
+		err = -errno;
+		pr_err("%s: handing over to the new program: %s\n", what, strerror(errno));
+		detach_xdp_except(ifindex, old_id);
+		goto out;
+	}
+	err = detach_xdp_except(ifindex, info->xdp_prog_id);
+	if (err == -ENOENT)
+		err = 0;
+	if (err)
+		pr_err("%s: the new program acts, but removing the old one failed: %s; run "
+		       "'attach --replace' again\n", what, strerror(-err));
+out:
+	xdp_program__close(prog);
+	return err;
+}
+
+/*
+ * The in-place upgrade. The pinned maps are reused as they are (one of another shape is
+ * refused before anything changes) and keep keys, counters, policy, lists and engage
+ * state; the TC filter's program is replaced in one step, then the XDP program (above).
+ * Some program acts at every moment, and exactly one.
+ */
+static int xsc_replace(const char *ifname, const struct attach_opts *o)
+{
+	struct xsc_attach_info info;
+	struct xdp_syncookie *xs = NULL;
+	struct tc_handoff *tc = NULL;
+	struct xdp_multiprog *mp;
+	int ifindex = if_nametoindex(ifname), err;
+	__u8 active = 0, next;
+	__u32 zero = 0, old_id;
+	struct pin_paths pp;
+	struct mapset ms;
+	bool legacy;
+	char what[64];
+
+	snprintf(what, sizeof(what), "attach --replace %s", ifname);
+	if (!ifindex) {
+		pr_err("%s: interface not found\n", what);
+		return -ENODEV;
+	}
+	err = pin_paths(ifname, &pp);
+	if (err) {
+		pr_err("%s: no BPF filesystem at %s (set LIBXDP_BPFFS if it is elsewhere)\n", what,
+		       pin_fs());
+		return err;
+	}
+	err = check_kernel(ifname);
+	if (err)
+		return err;
+	err = pin_dir_exists(&pp) ? pin_read_info(&pp, &info) : -ENOENT;
+	old_id = err ? 0 : xsc_xdp_prog_id(ifindex, NULL);
+	if (err == -EPROTO) {
+		pr_err("%s: the pins in %s are of another layout than this build's (%d), so they "
+		       "cannot be carried over; upgrade with 'xdp-syncookie detach %s' and then "
+		       "'attach' (handshakes in flight are lost)\n", what, pp.dir, XSC_PIN_LAYOUT,
+		       ifname);
+		return -EPROTO;
+	}
+	if (err || !old_id || info.ifindex != (__u32)ifindex) {
+		pr_err("%s: not attached (attach it without --replace)\n", what);
+		return -ENOENT;
+	}
+	mp = xdp_multiprog__get_from_ifindex(ifindex);
+	legacy = libxdp_get_error(mp) || xdp_multiprog__is_legacy(mp);
+	xdp_multiprog__close(libxdp_get_error(mp) ? NULL : mp);
+
+	err = mapset_open(&ms, &pp, true, what);
+	if (err)
+		return err;
+	if (bpf_map_lookup_elem(mapset_fd(&ms, XSC_MAP_ACTIVE), &zero, &active) || !active)
+		active = XSC_INSTANCE_A;
+	/* A one-step swap keeps the instance; two programs side by side need two. */
+	next = legacy ? active : active == XSC_INSTANCE_A ? XSC_INSTANCE_B : XSC_INSTANCE_A;
+	if (o->settings_given)
+		info.settings = o->settings;
+	err = load_programs(what, &ms, &info.settings, next, &xs, &tc);
+	err = err ?: replace_tc(what, ifindex, tc, &info);
+	if (err)
+		goto out;
+	if (legacy) {
+		err = replace_xdp_legacy(what, ifindex, old_id, xs, info.xdp_mode);
+		info.xdp_prog_id = err ? old_id : xsc_xdp_prog_id(ifindex, NULL);
+	} else {
+		err = replace_xdp_dispatched(what, ifindex, old_id, xs, &ms, next, &info);
+	}
+	if (err)
+		goto out;
+	info.instance = next;
+	info.replaced_at = time(NULL);
+	info.replaces++;
+	err = write_info(&ms, &info);
+	err = err ?: mapset_pin(&ms, &pp);
+	if (err)
+		pr_err("%s: updating the pins under %s: %s\n", what, pp.dir, strerror(-err));
+out:
+	xdp_syncookie__destroy(xs);
+	tc_handoff__destroy(tc);
+	mapset_close(&ms);
+	return err;
+}
+
 int xsc_attach(const char *ifname, const struct attach_opts *o)
 {
 	struct xsc_attach_info info = { .layout = XSC_PIN_LAYOUT, .settings = o->settings,
-					.attached_at = time(NULL) };
+					.attached_at = time(NULL), .instance = XSC_INSTANCE_A };
 	struct xdp_syncookie *xs = NULL;
 	struct tc_handoff *tc = NULL;
 	bool tc_attached = false, xdp_attached = false, maps_open = false;
-	int ifindex, err, ncpus = libbpf_num_possible_cpus();
+	int ifindex, err;
 	struct pin_paths pp;
 	struct mapset ms;
 	char what[64];
 
+	if (o->replace)
+		return xsc_replace(ifname, o);
 	snprintf(what, sizeof(what), "attach %s", ifname);
-	/* TEMPORARY (branch service): the lead's in-place replace, until it lands on main. */
-	if (o->replace && if_nametoindex(ifname) && xsc_xdp_prog_id(if_nametoindex(ifname), NULL))
-		return 0;
 	ifindex = if_nametoindex(ifname);
 	if (!ifindex) {
 		pr_err("attach %s: interface not found\n", ifname);
@@ -289,29 +526,10 @@ int xsc_attach(const char *ifname, const struct attach_opts *o)
 	if (err)
 		return err;
 	maps_open = true;
-	err = maps_fill(ifname, &ms, o);
+	err = maps_fill(what, &ms, o);
+	err = err ?: load_programs(what, &ms, &o->settings, XSC_INSTANCE_A, &xs, &tc);
 	if (err)
 		goto out;
-
-	xs = xdp_syncookie__open();
-	tc = tc_handoff__open();
-	if (!xs || !tc) {
-		err = -errno;
-		pr_err("attach %s: opening the BPF objects: %s\n", ifname, strerror(errno));
-		goto out;
-	}
-	xs->rodata->xsc_cfg = o->settings;
-	xs->rodata->xsc_nr_cpus = ncpus > 0 ? ncpus : 1;
-	tc->rodata->xsc_cfg = o->settings;
-	err = mapset_share(&ms, xs->obj);
-	err = err ?: mapset_share(&ms, tc->obj);
-	if (!err && tc_handoff__load(tc))
-		err = -errno;
-	if (err) {
-		pr_err("attach %s: loading the TC handoff program: %s (-v shows the verifier log)\n",
-		       ifname, strerror(-err));
-		goto out;
-	}
 
 	err = attach_tc(ifname, ifindex, tc, &info);
 	if (err)

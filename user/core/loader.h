@@ -6,17 +6,19 @@
 #include <xdp/libxdp.h>
 #include "pin.h"
 
-struct xsc_master;
 struct prefix_set;
 
 struct attach_opts {
 	enum xdp_attach_mode mode;
 	struct xsc_settings settings;
 	const struct xsc_policy *policy;	/* put in force before any packet is seen */
-	/* TEMPORARY (branch service): the lead's fields, until they land on main. */
-	const struct xsc_master *master;
-	const struct prefix_set *allow, *deny;
+	const struct xsc_master *master;	/* NULL: the host's key, or a random one */
+	const struct prefix_set *allow, *deny;	/* NULL: empty (on replace: kept) */
+	/* In-place upgrade of an attached interface: this build's programs are swapped in;
+	 * keys, counters, policy, lists and engage state stay (policy is ignored), and so do
+	 * the mode and, unless settings_given, the SYN-ACK settings. */
 	bool replace;
+	bool settings_given;
 };
 
 /* The TC filter we own on each interface's ingress hook. Priority 1 runs it first; it
@@ -24,7 +26,8 @@ struct attach_opts {
 #define XSC_TC_HANDLE 0x5853
 #define XSC_TC_PRIORITY 1
 
-/* 0, or -errno after printing what went wrong; on failure nothing is left attached. */
+/* 0, or -errno after printing what went wrong; on failure nothing is left attached (on
+ * replace: the programs that were in force stay in force). */
 int xsc_attach(const char *ifname, const struct attach_opts *o);
 /* 0, -ENOENT if nothing was attached, or -errno. */
 int xsc_detach(const char *ifname);

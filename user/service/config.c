@@ -395,3 +395,12 @@ const struct svc_iface *config_iface(const struct svc_config *c, const char *nam
 			return &c->ifc[i];
 	return NULL;
 }
+
+void config_drop(struct svc_config *c, int i)
+{
+	free(c->ifc[i].pol);
+	prefix_set_free(c->ifc[i].allow);
+	prefix_set_free(c->ifc[i].deny);
+	memmove(&c->ifc[i], &c->ifc[i + 1], (c->n - i - 1) * sizeof(c->ifc[0]));
+	c->n--;
+}

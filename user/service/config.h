@@ -51,6 +51,8 @@ struct svc_config {
  * with *out set, or -errno after one message "run: FILE:LINE: reason". */
 int config_load(const char *path, struct svc_config **out);
 void config_free(struct svc_config *c);
+/* Removes the i-th interface from c. */
+void config_drop(struct svc_config *c, int i);
 /* The interface of that name in c, or NULL. */
 const struct svc_iface *config_iface(const struct svc_config *c, const char *name);
 

@@ -19,6 +19,8 @@
 #include "events.h"
 #include "export.h"
 #include "http.h"
+#include "keys.h"
+#include "lists.h"
 #include "loader.h"
 #include "lock.h"
 #include "log.h"
@@ -161,31 +163,55 @@ static bool attached(const char *ifname, enum xdp_attach_mode *mode)
 	return ifindex && xsc_xdp_prog_id(ifindex, mode);
 }
 
+static bool host_has_key(void)
+{
+	struct pin_paths pp;
+	char path[PATH_MAX];
+
+	return !pin_paths(NULL, &pp) && !pin_map_path(&pp, XSC_MAP_KEYS, path, sizeof(path)) &&
+	       !access(path, F_OK);
+}
+
 static const char *mode_name(enum xdp_attach_mode m)
 {
 	return m == XDP_MODE_SKB ? "skb" : "native";
 }
 
-/* The policy and lists of the config, put in force on an attached interface. */
+/* The config's lists and then its policy put in force on an attached interface, as 'set'
+ * does: the tries swap first, and the one policy swap that follows marks which are in use. */
 static int iface_put(const struct svc_iface *f, const char *what)
 {
+	struct xsc_policy *pol = malloc(sizeof(*pol));
+	int fd[3] = { -1, -1, -1 }, err;
+	struct xsc_policy *now = malloc(sizeof(*now));
 	struct pin_paths pp;
-	int fd, err;
 
-	err = pin_paths(f->name, &pp);
-	fd = err ?: pin_open_map(&pp, XSC_MAP_POLICY, 0);
-	if (fd < 0) {
-		pr_err("%s: %s: opening the policy: %s\n", what, f->name, strerror(-fd));
-		return fd;
+	err = pol && now ? pin_paths(f->name, &pp) : -ENOMEM;
+	if (!err) {
+		fd[0] = pin_open_map(&pp, XSC_MAP_POLICY, 0);
+		fd[1] = pin_open_map(&pp, XSC_MAP_LISTS4, 0);
+		fd[2] = pin_open_map(&pp, XSC_MAP_LISTS6, 0);
+		err = fd[0] < 0 ? fd[0] : fd[1] < 0 ? fd[1] : fd[2] < 0 ? fd[2] : 0;
 	}
-	err = policy_install(fd, f->pol);
-	close(fd);
+	err = err ?: policy_read(fd[0], now);
 	if (err) {
-		pr_err("%s: %s: installing the policy: %s\n", what, f->name, strerror(-err));
-		return err;
+		pr_err("%s: %s: reading the policy and lists in force: %s\n", what, f->name,
+		       strerror(-err));
+		goto out;
 	}
-	err = lists_replace(f->name, XSC_LIST_ALLOW, f->allow, what);
-	return err ?: lists_replace(f->name, XSC_LIST_DENY, f->deny, what);
+	*pol = *f->pol;
+	pol->lists = now->lists;
+	err = lists_swap(fd[1], fd[2], XSC_LIST_ALLOW, f->allow, &pol->lists, what);
+	err = err ?: lists_swap(fd[1], fd[2], XSC_LIST_DENY, f->deny, &pol->lists, what);
+	if (!err && (err = policy_install(fd[0], pol)))
+		pr_err("%s: %s: installing the policy: %s\n", what, f->name, strerror(-err));
+out:
+	for (int i = 0; i < 3; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
+	free(pol);
+	free(now);
+	return err;
 }
 
 static void attach_opts_of(const struct svc_config *c, const struct svc_iface *f,
@@ -194,6 +220,8 @@ static void attach_opts_of(const struct svc_config *c, const struct svc_iface *f
 	*o = (struct attach_opts){
 		.mode = f->opts.xdp_mode, .settings = f->settings, .policy = f->pol,
 		.master = c->key_file[0] ? &c->master : NULL, .allow = f->allow, .deny = f->deny,
+		/* On a replace, the config's SYN-ACK settings too: the file is the truth. */
+		.settings_given = true,
 	};
 }
 
@@ -309,6 +337,10 @@ static int start(struct svc *s)
 	lock = xsc_lock("run");
 	if (lock < 0)
 		return lock;
+	/* A host that has a key already (a kept attachment) takes the file's by a rotation,
+	 * which keeps the old one validating; attach refuses a second key for the host. */
+	if (s->cfg->key_file[0] && host_has_key())
+		err = keys_rotate(&s->cfg->master, "run");
 	/* All or nothing, as attach: a failure undoes what this start attached. */
 	for (i = 0; i < s->cfg->n && !err; i++)
 		err = iface_up(s->cfg, &s->cfg->ifc[i], &adopted[i], "run");
@@ -343,12 +375,14 @@ static void reload(struct svc *s)
 {
 	struct svc_config *old = s->cfg, *c = NULL;
 	int added = 0, removed = 0, replaced = 0, failed = 0, lock = -1, err;
+	const char *why = "";
 	bool adopted;
 
 	sd_notify(0, "RELOADING=1");
 	pr_info("run: SIGHUP: reloading %s\n", old->path);
 	err = config_load(old->path, &c);
 	err = err ?: reload_check(old, c);
+	why = "the message above names the line";
 	/* The metrics address is bound before anything else changes, so one that cannot be
 	 * served refuses the reload whole. The old socket goes first, since the new one may
 	 * well clash with it (the same port on another address), and comes back on failure. */
@@ -357,20 +391,29 @@ static void reload(struct svc *s)
 		s->http = c->metrics_on ? metrics_start(s, c) : NULL;
 		if (c->metrics_on && !s->http) {
 			err = -EADDRNOTAVAIL;
+			why = "the new metrics address cannot be served";
 			s->http = old->metrics_on ? metrics_start(s, old) : NULL;
 		}
 	}
 	if (!err) {
 		lock = xsc_lock("run: reload");
 		err = lock < 0 ? lock : 0;
+		why = "another invocation holds the lock";
 	}
 	if (err) {
-		pr_err("run: reload refused (%s); the running configuration stays\n",
-		       err == -EADDRNOTAVAIL ? "the new metrics address cannot be served" :
-		       err == -EINVAL ? "the message above names the line" : strerror(-err));
+		pr_err("run: reload refused (%s); the running configuration stays\n", why);
 		config_free(c);
 		sd_notify(0, "READY=1");
 		return;
+	}
+	/* The key first: an interface attached below must find the file's key in force. */
+	if (c->key_file[0] && host_has_key() &&
+	    (!old->key_file[0] || memcmp(&c->master, &old->master, sizeof(c->master)))) {
+		if (keys_rotate(&c->master, "run: reload"))
+			failed++;
+		else
+			pr_info("run: reload: the cookie key is now the one in %s (the previous one "
+				"keeps validating for one cookie lifetime)\n", c->key_file);
 	}
 	for (int i = 0; i < old->n; i++)
 		if (!config_iface(c, old->ifc[i].name)) {
@@ -384,6 +427,14 @@ static void reload(struct svc *s)
 		if (!was) {
 			err = iface_up(c, f, &adopted, "run: reload");
 			added += !err;
+			if (err) {
+				/* Not in force, so not in the running configuration either: the
+				 * next reload tries it again as new. */
+				pr_err("run: reload: %s stays unprotected\n", f->name);
+				config_drop(c, i--);
+				failed++;
+				continue;
+			}
 		} else if (memcmp(&was->settings, &f->settings, sizeof(f->settings))) {
 			/* SYN-ACK settings are the programs' rodata: new programs, in place. */
 			attach_opts_of(c, f, &o);
@@ -398,14 +449,6 @@ static void reload(struct svc *s)
 			err = iface_put(f, "run: reload");
 		}
 		failed += !!err;
-	}
-	if (c->key_file[0] && (!old->key_file[0] || memcmp(&c->master, &old->master,
-							    sizeof(c->master)))) {
-		if (keys_rotate(&c->master, "run: reload"))
-			failed++;
-		else
-			pr_info("run: reload: cookie key rotated to the secret in %s (cookies of the "
-				"previous key stay valid)\n", c->key_file);
 	}
 	xsc_unlock(lock);
 	s->cfg = c;
