@@ -1134,6 +1134,10 @@ t_service_prometheus()
 	expect_ge "cookies Prometheus saw after the flood" "$now" $((before + 1000))
 	grep -q "engaged by" "$WORK/svc.err" || fail "no engage event in the service log: $(cat "$WORK/svc.err")"
 	note "service log: $(grep -m1 "engaged by" "$WORK/svc.err")"
+	# The port stays engaged for its hold: a summary comes within one 10 s period.
+	lab_wait_file "$WORK/svc.err" 12 "under attack" ||
+		fail "no attack summary in the service log: $(cat "$WORK/svc.err")"
+	note "service log: $(grep -m1 "under attack" "$WORK/svc.err")"
 	svc_stop svc
 }
 

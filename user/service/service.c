@@ -278,11 +278,19 @@ static void set_names(struct svc *s)
 		memcpy(s->names[i], s->cfg->ifc[i].name, IF_NAMESIZE);
 	pthread_mutex_unlock(&s->lock);
 	for (int i = 0; i < s->n; i++) {
+		__u64 totals[XSC_STAT_SLOTS];
+		struct pin_paths pp;
+
 		s->st[i] = (struct iface_state){};
 		memcpy(s->st[i].name, s->names[i], IF_NAMESIZE);
 		for (int j = 0; j < n_old; j++)
 			if (!strcmp(old[j].name, s->names[i]))
 				s->st[i] = old[j];
+		/* A new interface's first summary counts from now. */
+		if (!s->st[i].have_cookies && !pin_paths(s->names[i], &pp) && !stats_read(&pp, totals)) {
+			s->st[i].cookies = totals[XSC_STAT_TX_SYN_COOKIE];
+			s->st[i].have_cookies = true;
+		}
 	}
 	events_close(s->ev);
 	s->ev = s->n ? events_open(s->names, s->n, on_event, s, "run: events") : NULL;
