@@ -360,6 +360,13 @@ sed 's/^\[interface eth0\]/[interface v0]/' "$here/../../dist/xdp-syncookie.conf
 expect "run --check takes the shipped example config" 0 "configuration good \\(1 interfaces\\)" run --config "$conf" --check
 nothing_left "run --check attached nothing" v0
 
+# The man page covers every command the tool lists.
+missing=""
+for c in $("$tool" help | sed -n 's/^  \([a-z]*\) .*/\1/p'); do
+	grep -q "^\*\*xdp-syncookie\*\* .*\*\*$c\*\*" "$here/../../docs/xdp-syncookie.8.md" || missing="$missing $c"
+done
+if [ -z "$missing" ]; then ok "the man page's synopsis names every command"; else out=""; bad "the man page's synopsis names every command" "missing:$missing"; fi
+
 # The shipped unit, as systemd reads it. verify also checks that ExecStart's program and
 # the man page in Documentation= exist: the copy names the tool just built, and MANPATH
 # the man page just built.
