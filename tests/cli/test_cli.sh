@@ -339,7 +339,7 @@ nothing_left "detach left nothing on p0" p0
 # anything is attached.
 conf="$scratch/xsc.conf"
 printf '[service]\nmetrics = off\n[interface v0]\nportz = 80\n' >"$conf"
-expect "run: an unknown key names FILE:LINE" 2 "^run: $conf:4: unknown key 'portz' in \\[interface\\]" run --config "$conf"
+expect "run: an unknown key names FILE:LINE" 2 "^run: $conf:4: unknown key 'portz' in \\[interface v0\\]" run --config "$conf"
 printf '[service]\nmetrics = off\n\n[interface v0]\nports = 80\nsyn_rate = 0\n' >"$conf"
 expect "run: a bad value names FILE:LINE and the reason" 2 "^run: $conf:6: --syn-rate: 0 is out of range" run --config "$conf"
 printf '[service]\nmetrics = off\n[interfaces v0]\n' >"$conf"

@@ -1088,6 +1088,7 @@ t_service_prometheus()
 
 	q='xdp_syncookie_packets_total{interface="srv-atk",reason="syn_cookie_sent"}'
 	start_server echo 16
+	track "$SERVER_PID"
 	svc_conf "$WORK/xsc.conf" "[service]" "metrics = 127.0.0.1:9432" \
 		"[interface $LAB_SRV_IF_ATK]" "ports = $PORT" "syn_rate = 1000"
 	svc_start svc "$WORK/xsc.conf"
@@ -1120,6 +1121,7 @@ t_service_prometheus()
 	note "Prometheus before the flood: $q = $before"
 
 	flood_bg flood 100000 10 20000
+	track "$FLOOD_PID"
 	now=$before
 	for ((i = 0; i < 150 && now < before + 1000; i++)); do
 		sleep 0.1
@@ -1148,11 +1150,13 @@ t_service_reload()
 	local conf=$WORK/xsc.conf left
 
 	start_server echo
+	track "$SERVER_PID"
 	svc_conf "$conf" "[service]" "metrics = off" "[interface $LAB_SRV_IF_ATK]" "ports = $PORT" \
 		"engage = auto"
 	svc_start svc "$conf"
 	expect_eq "engage at start" "$(policy_of "$LAB_SRV_IF_ATK" engage)" auto
 	stream_bg stream 30
+	track "$STREAM_PID"
 	sleep 1
 
 	svc_conf "$conf" "[service]" "metrics = off" "[interface $LAB_SRV_IF_ATK]" "ports = $PORT" \
@@ -1208,6 +1212,7 @@ t_service_stop()
 	note "on_stop = detach: $(grep -c 'detached' "$WORK/svc1.err") interfaces detached, no XDP, TC or pins left"
 
 	start_server hold
+	track "$SERVER_PID"
 	svc_conf "$conf" "[service]" "metrics = off" "on_stop = keep" "[interface $LAB_SRV_IF_CLI]" \
 		"[interface $LAB_SRV_IF_ATK]" "engage = always"
 	svc_start svc2 "$conf"

@@ -275,8 +275,11 @@ static int on_value(void *arg, const char *section, const char *name, const char
 	}
 	key = key_lookup(name, !p->ifc);
 	if (key < 0) {
-		config_err(p, p->line, "unknown key '%s' in [%s]", name,
-			   p->ifc ? "interface" : "service");
+		if (p->ifc)
+			config_err(p, p->line, "unknown key '%s' in [interface %s]", name,
+				   p->ifc->name);
+		else
+			config_err(p, p->line, "unknown key '%s' in [service]", name);
 		return 0;
 	}
 	if (p->key_line[key]) {

@@ -306,9 +306,9 @@ static int metrics_body(FILE *f, void *arg)
 	pthread_mutex_lock(&s->lock);
 	err = prom_write(f, s->names, s->n);
 	pthread_mutex_unlock(&s->lock);
-	if (err)
-		pr_err("run: metrics: writing the counters: %s\n", strerror(-err));
-	return err;
+	/* An interface that cannot be read has been logged and is reported down in the body,
+	 * with the others in it: that is still an answer. Only no memory is not. */
+	return err == -ENOMEM ? err : 0;
 }
 
 static struct http_server *metrics_start(struct svc *s, const struct svc_config *c)
