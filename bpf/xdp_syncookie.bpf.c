@@ -54,6 +54,7 @@ static __always_inline int syn_answer(xsc_ctx_t *ctx, const struct pkt *p,
 	struct synack_args args = {};
 	__u32 parity = kr->gen & 1, slot;
 	const struct xsc_key *key;
+	struct xsc_keycache *kc;
 	struct cookie_flow flow;
 	__u64 tai;
 	int ret;
@@ -74,11 +75,12 @@ static __always_inline int syn_answer(xsc_ctx_t *ctx, const struct pkt *p,
 	/* RFC 3168: an ECN-setup SYN carries both ECE and CWR. */
 	args.data.ecn_ok = (p->flags & (TH_ECE | TH_CWR)) == (TH_ECE | TH_CWR) &&
 			   (xsc_cfg.flags & XSC_F_OFFER_ECN);
-	tai = keys_clock_ns();
-	slot = cookie_slot(tai);
-	key = keys_slot_key(&kr->master[parity], parity, slot);
-	if (!key)
+	kc = keys_cache();
+	if (!kc)
 		return XSC_STAT_DROP_INTERNAL;
+	tai = keys_clock_ns(kc, now);
+	slot = cookie_slot(tai);
+	key = keys_slot_key(kc, &kr->master[parity], parity, slot);
 	args.cookie = cookie_make(key, parity, &flow, &args.data, slot);
 	args.ts = args.opts.ts_ok && (xsc_cfg.flags & XSC_F_OFFER_TS);
 	/* Offset by key material so our TSval does not reveal the host's clock. */
@@ -176,6 +178,7 @@ __noinline int handle_ack(xsc_ctx_t *ctx, const struct pkt *p, __u8 mode,
 			  const struct xsc_keyring *kr)
 {
 	struct cookie_data data;
+	struct xsc_keycache *kc;
 	struct cookie_flow flow;
 	struct bpf_sock *sk;
 	bool kernel_cookies;
@@ -193,9 +196,10 @@ __noinline int handle_ack(xsc_ctx_t *ctx, const struct pkt *p, __u8 mode,
 	/* 'never' answers no SYN itself: its ACKs are checked only while a cookie we sent
 	 * before a switch to 'never' can still be valid. */
 	now = bpf_ktime_get_coarse_ns();
-	if (mode != XSC_ENGAGE_NEVER || keys_cookie_outstanding(now)) {
+	kc = keys_cache();
+	if (kc && (mode != XSC_ENGAGE_NEVER || keys_cookie_outstanding(now))) {
 		cookie_flow_init(&flow, p, p->seq - 1);
-		if (cookie_check(kr, &flow, p->ack_seq - 1, keys_clock_ns(), &data)) {
+		if (cookie_check(kr, kc, &flow, p->ack_seq - 1, keys_clock_ns(kc, now), &data)) {
 			bpf_sk_release(sk);
 			return ack_to_handoff(ctx, p, &data);
 		}

@@ -147,10 +147,11 @@ static __always_inline bool cookie_slot_of(__u32 cookie, __u32 now_slot, __u32 *
 /*
  * Checks a cookie (the final ACK's ack_seq - 1): the master its parity bit names (the
  * previous one only within a validity window of its retirement), the slot its low bits
- * name, and the key derived from the two. Fills d on success.
+ * name, and the key derived from the two; now is CLOCK_TAI. Fills d on success.
  */
-static __always_inline bool cookie_check(const struct xsc_keyring *kr, const struct cookie_flow *f,
-					 __u32 cookie, __u64 now, struct cookie_data *d)
+static __always_inline bool cookie_check(const struct xsc_keyring *kr, struct xsc_keycache *c,
+					 const struct cookie_flow *f, __u32 cookie, __u64 now,
+					 struct cookie_data *d)
 {
 	__u32 parity = (cookie >> XSC_COOKIE_KEYGEN_SHIFT) & 1, slot;
 	__u32 low = cookie & XSC_COOKIE_DATA_MASK;
@@ -160,7 +161,7 @@ static __always_inline bool cookie_check(const struct xsc_keyring *kr, const str
 	if (!cookie_slot_of(cookie, cookie_slot(now), &slot))
 		return false;
 	master = keys_master(kr, parity, now);
-	key = master ? keys_slot_key(master, parity, slot) : NULL;
+	key = master ? keys_slot_key(c, master, parity, slot) : NULL;
 	if (!key)
 		return false;
 	hash = cookie_hash(key, f, slot, low);

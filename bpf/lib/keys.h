@@ -33,10 +33,28 @@ struct {
  */
 const volatile __s64 xsc_clock_offset_ns = 0;
 
-/* The clock cookie slots count in: CLOCK_TAI, shared by the hosts of a fleet. */
-static __always_inline __u64 keys_clock_ns(void)
+/* This CPU's key cache (and clock offset); NULL never happens on a per-CPU array. */
+static __always_inline struct xsc_keycache *keys_cache(void)
 {
-	return bpf_ktime_get_tai_ns() + xsc_clock_offset_ns;
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&xsc_host_kcache, &zero);
+}
+
+/*
+ * The clock cookie slots count in: CLOCK_TAI, shared by the hosts of a fleet, as the
+ * coarse monotonic time (which the caller has) plus an offset re-read once per rate
+ * window (67 ms), so a clock step is followed within that.
+ */
+static __always_inline __u64 keys_clock_ns(struct xsc_keycache *c, __u64 mono_coarse)
+{
+	__u32 window = mono_coarse >> XSC_RATE_WINDOW_SHIFT;
+
+	if (c->clock_window != window) {
+		c->tai_offset = bpf_ktime_get_tai_ns() - mono_coarse;
+		c->clock_window = window;
+	}
+	return mono_coarse + c->tai_offset + xsc_clock_offset_ns;
 }
 
 static __always_inline bool xsc_key_set(const struct xsc_key *k)
@@ -89,15 +107,12 @@ static __noinline void keys_derive(struct xsc_keycache_entry *e, const struct xs
  * constant, once per half. Cached per CPU, so it is computed once per slot, master and CPU
  * (the cache entry names the master it came from, never just a generation).
  */
-static __always_inline const struct xsc_key *keys_slot_key(const struct xsc_key *master,
+static __always_inline const struct xsc_key *keys_slot_key(struct xsc_keycache *c,
+							     const struct xsc_key *master,
 							     __u32 parity, __u32 slot)
 {
-	__u32 zero = 0;
-	struct xsc_keycache *c = bpf_map_lookup_elem(&xsc_host_kcache, &zero);
 	struct xsc_keycache_entry *e;
 
-	if (!c)
-		return NULL;
 	e = &c->e[((parity & 1) << 2 | (slot & 3)) & (XSC_KEYCACHE_ENTRIES - 1)];
 	if (e->slot != slot || e->master.k0 != master->k0 || e->master.k1 != master->k1 ||
 	    !xsc_key_set(&e->key))

@@ -86,6 +86,11 @@ struct xsc_keycache_entry {
 };
 struct xsc_keycache {
 	struct xsc_keycache_entry e[XSC_KEYCACHE_ENTRIES];
+	/* CLOCK_TAI minus CLOCK_MONOTONIC_COARSE, read once per rate window: the coarse clock
+	 * costs a load, bpf_ktime_get_tai_ns() a clocksource read (about 20 ns here). */
+	__s64 tai_offset;
+	__u32 clock_window;	/* rate window (XSC_RATE_WINDOW_SHIFT) of that read */
+	__u32 pad;
 };
 /* Domain separation of the two halves of a derived key (SipHash-1-3 of slot | domain << 32). */
 #define XSC_KDF_DOMAIN_K0 0x6b30	/* "k0" */

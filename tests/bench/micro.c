@@ -21,6 +21,7 @@
 #include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "lists.h"
 #include "pkt.h"
 #include "policy.h"
 #include "reasons.h"
@@ -60,9 +61,11 @@ static uint64_t counter(int stats_fd, __u32 reason)
 static struct bpf_object *cmp_obj;
 static int cmp_prog_fd = -1, cmp_stats_fd = -1;
 
+static int set_policy(int policy_fd, int port_state_fd);
+
 static int compare_open(const char *path, const struct xsc_keyring *kr)
 {
-	struct bpf_map *keys;
+	struct bpf_map *keys, *policy, *port_state;
 	__u32 zero = 0;
 
 	cmp_obj = bpf_object__open_file(path, NULL);
@@ -74,12 +77,115 @@ static int compare_open(const char *path, const struct xsc_keyring *kr)
 	       bpf_object__find_map_by_name(cmp_obj, XSC_MAP_KEYS);
 	cmp_prog_fd = bpf_program__fd(bpf_object__find_program_by_name(cmp_obj, "xdp_syncookie"));
 	cmp_stats_fd = bpf_map__fd(bpf_object__find_map_by_name(cmp_obj, XSC_MAP_STATS));
+	policy = bpf_object__find_map_by_name(cmp_obj, XSC_MAP_POLICY);
+	port_state = bpf_object__find_map_by_name(cmp_obj, XSC_MAP_PORT_STATE);
 	if (!keys || cmp_prog_fd < 0 || cmp_stats_fd < 0 ||
-	    bpf_map_update_elem(bpf_map__fd(keys), &zero, kr, BPF_ANY)) {
+	    bpf_map_update_elem(bpf_map__fd(keys), &zero, kr, BPF_ANY) ||
+	    (policy && port_state && set_policy(bpf_map__fd(policy), bpf_map__fd(port_state)))) {
 		fprintf(stderr, "bench-micro: %s is not an xdp-syncookie object this can drive\n", path);
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * A second instance of the program whose deny lists hold LIST_PREFIXES IPv4 and as many
+ * IPv6 prefixes, none covering the cases' sources but one: the lookup cost at capacity.
+ * Prefixes are random, of mixed lengths, as a real blocklist's are.
+ */
+#define LIST_PREFIXES 1000000
+#define LIST_DENIED_SRC "203.0.113.7"	/* on the list (as 203.0.113.0/24) */
+static struct xdp_syncookie *xsc_lists;
+static int lists_prog_fd = -1, lists_stats_fd = -1;
+static double lists_load_s;
+
+static uint64_t xorshift(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* LIST_PREFIXES random prefixes of a family, none inside the cases' source ranges. */
+static struct prefix_set *random_prefixes(int family)
+{
+	struct prefix_set *s = prefix_set_new();
+	uint64_t x = family == 4 ? 0x9e3779b97f4a7c15ULL : 0xc2b2ae3d27d4eb4fULL;
+	char text[64], err[160];
+
+	while (s && prefix_set_count(s, family) < LIST_PREFIXES) {
+		uint64_t r = xorshift(&x);
+		unsigned int len;
+
+		if (family == 4) {
+			uint32_t a = (uint32_t)r;
+
+			len = 16 + (r >> 32) % 17;
+			a &= len == 32 ? ~0u : ~(~0u >> len);
+			if ((a >> 17) == (0xc6120000u >> 17) || (a >> 24) == 203)	/* 198.18/15, 203/8 */
+				continue;
+			snprintf(text, sizeof(text), "%u.%u.%u.%u/%u", a >> 24, (a >> 16) & 255,
+				 (a >> 8) & 255, a & 255, len);
+		} else {
+			uint32_t hi = (uint32_t)r, lo = (uint32_t)(r >> 32);
+
+			len = 32 + (xorshift(&x) % 33);
+			if (len < 64)
+				lo &= ~(~0u >> (len - 32));
+			if (hi == 0x20010002)	/* 2001:2::/32 */
+				continue;
+			snprintf(text, sizeof(text), "%x:%x:%x:%x::/%u", hi >> 16, hi & 0xffff,
+				 lo >> 16, lo & 0xffff, len);
+		}
+		if (prefix_set_add(s, text, err, sizeof(err))) {
+			fprintf(stderr, "bench-micro: %s\n", err);
+			prefix_set_free(s);
+			return NULL;
+		}
+	}
+	if (s && family == 4)
+		prefix_set_add(s, "203.0.113.0/24", err, sizeof(err));
+	return s;
+}
+
+static int lists_open(const struct xsc_keyring *kr)
+{
+	struct xsc_policy *pol = malloc(sizeof(*pol));
+	struct prefix_set *v4 = random_prefixes(4), *v6 = random_prefixes(6);
+	struct timespec a, b;
+	__u32 zero = 0;
+	int err = -1;
+
+	xsc_lists = xdp_syncookie__open();
+	if (!pol || !v4 || !v6 || !xsc_lists)
+		goto out;
+	xsc_lists->rodata->xsc_nr_cpus = libbpf_num_possible_cpus();
+	if (xdp_syncookie__load(xsc_lists) ||
+	    bpf_map_update_elem(bpf_map__fd(xsc_lists->maps.xsc_host_keys), &zero, kr, BPF_ANY))
+		goto out;
+	policy_defaults(pol);
+	pol->engage = XSC_ENGAGE_ALWAYS;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	if (lists_swap(bpf_map__fd(xsc_lists->maps.xsc_lists4), bpf_map__fd(xsc_lists->maps.xsc_lists6),
+		       XSC_LIST_DENY, v4, &pol->lists, "bench-micro") ||
+	    lists_swap(bpf_map__fd(xsc_lists->maps.xsc_lists4), bpf_map__fd(xsc_lists->maps.xsc_lists6),
+		       XSC_LIST_ALLOW, v6, &pol->lists, "bench-micro"))
+		goto out;
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	lists_load_s = (b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9;
+	if (policy_install(bpf_map__fd(xsc_lists->maps.xsc_policy), pol))
+		goto out;
+	lists_prog_fd = bpf_program__fd(xsc_lists->progs.xdp_syncookie);
+	lists_stats_fd = bpf_map__fd(xsc_lists->maps.xsc_stats);
+	err = 0;
+out:
+	if (err)
+		fprintf(stderr, "bench-micro: loading the 1M-prefix lists failed: %s\n", strerror(errno));
+	prefix_set_free(v4);
+	prefix_set_free(v6);
+	free(pol);
+	return err;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -143,6 +249,7 @@ static int add_case(struct bench_case *c, int n, const char *name, const struct 
 	c[n] = (struct bench_case){ .name = name, .action = action, .reason = reason,
 				    .prog_fd = prog_fd,
 				    .stats_fd = prog_fd == cmp_prog_fd ? cmp_stats_fd :
+						prog_fd == lists_prog_fd ? lists_stats_fd :
 						bpf_map__fd(xsc->maps.xsc_stats) };
 	c[n].len = pkt_build(s, c[n].frame);
 	return n + 1;
@@ -204,6 +311,19 @@ static int build_cases(struct bench_case *c)
 	s.l4proto = 17;
 	s.optlen = 0;
 	n = add_case(c, n, "non-TCP (UDP), IPv4", &s, xsc_fd, XDP_PASS, XSC_STAT_PASS_NOT_TCP);
+
+	/* 1M IPv4 prefixes on the deny list, 1M IPv6 ones on the allow list. */
+	pkt_spec_linux_syn(&s, 4);
+	s.dport = PORT_ALWAYS;
+	n = add_case(c, n, "SYN -> SYN-ACK, 1M deny, v4", &s, lists_prog_fd, XDP_TX,
+		     XSC_STAT_TX_SYN_COOKIE);
+	inet_pton(AF_INET, LIST_DENIED_SRC, s.saddr);
+	n = add_case(c, n, "SYN denied, 1M deny, v4", &s, lists_prog_fd, XDP_DROP,
+		     XSC_STAT_DROP_DENIED);
+	pkt_spec_linux_syn(&s, 6);
+	s.dport = PORT_ALWAYS;
+	n = add_case(c, n, "SYN -> SYN-ACK, 1M allow, v6", &s, lists_prog_fd, XDP_TX,
+		     XSC_STAT_TX_SYN_COOKIE);
 	return n;
 }
 
@@ -235,8 +355,8 @@ static int listeners(void)
 }
 
 /* The cases' policy: port 80 always; 81 and 82 auto, with a rate threshold no burst of runs
- * reaches; port 81 engaged from the start, for an hour. */
-static int set_policy(void)
+ * reaches; port 81 engaged from the start, for an hour. Into a build's own maps. */
+static int set_policy(int policy_fd, int port_state_fd)
 {
 	static struct xsc_policy pol;
 	struct xsc_port_entry e = {};
@@ -250,8 +370,8 @@ static int set_policy(void)
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	e.st.engaged_since = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 	e.st.busy_until = e.st.engaged_since + 3600 * 1000000000ULL;
-	return policy_install(bpf_map__fd(xsc->maps.xsc_policy), &pol) ||
-	       bpf_map_update_elem(bpf_map__fd(xsc->maps.xsc_port_state), &key, &e, BPF_ANY);
+	return policy_install(policy_fd, &pol) ||
+	       bpf_map_update_elem(port_state_fd, &key, &e, BPF_ANY);
 }
 
 /* Time the hypervisor gave to others while we ran (/proc/stat "steal"), in ticks. */
@@ -299,7 +419,7 @@ int main(int argc, char **argv)
 	const char *compare = NULL, *raw = NULL;
 	struct xsc_keyring kr = { .master = { {}, { 0x0123456789abcdefULL, 0xfedcba9876543210ULL } },
 				  .gen = 1 };
-	static struct bench_case cases[16];
+	static struct bench_case cases[24];
 	unsigned long long steal;
 	uint32_t zero = 0;
 	int n, err = 1;
@@ -338,7 +458,8 @@ int main(int argc, char **argv)
 	}
 	if (bpf_map_update_elem(bpf_map__fd(xsc->maps.xsc_host_keys), &zero, &kr, BPF_ANY))
 		goto out;
-	if (set_policy() || (compare && compare_open(compare, &kr)))
+	if (set_policy(bpf_map__fd(xsc->maps.xsc_policy), bpf_map__fd(xsc->maps.xsc_port_state)) ||
+	    (compare && compare_open(compare, &kr)) || lists_open(&kr))
 		goto out;
 	n = build_cases(cases);
 	if (n < 0) {
@@ -394,12 +515,16 @@ int main(int argc, char **argv)
 		printf("%-28s %10.0f %12.0f", cases[i].name, median(abs, ROUNDS), median(above, ROUNDS));
 		printf(" %12.0f\n", above[0]);	/* sorted by median() */
 	}
+	printf("\nlists: %d random IPv4 prefixes (/16-/32) denied and %d IPv6 ones (/32-/64)\n"
+	       "allowed, loaded in %.1f s; the sources of the other rows match none\n",
+	       LIST_PREFIXES + 1, LIST_PREFIXES, lists_load_s);
 	printf("\nsteal time while measuring: %llu ticks (CPU time the hypervisor gave to others)\n"
 	       "machine speed: reference SipHash-1-3 of 22 bytes in user space takes %.0f ns here\n",
 	       steal, calibration_ns());
 	err = 0;
 out:
 	xdp_syncookie__destroy(xsc);
+	xdp_syncookie__destroy(xsc_lists);
 	baselines__destroy(base);
 	bpf_object__close(cmp_obj);
 	return err;
