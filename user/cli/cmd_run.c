@@ -29,8 +29,8 @@ const struct command cmd_run = {
 		"default) or leaves the programs protecting (on_stop = keep). The file's format is\n"
 		"in xdp-syncookie(8); --check only reads and checks it.",
 	.exit_status = "0 stopped by a signal (or, with --check, the file is good), 1 the start\n"
-		       "failed (nothing it attached is left attached), 2 usage error or a bad\n"
-		       "configuration (the message names FILE:LINE).",
+		       "failed (nothing it attached is left attached) or a detach at the stop\n"
+		       "failed, 2 usage error or a bad configuration (the message names FILE:LINE).",
 	.opts = run_opts,
 	.min_args = 0,
 	.max_args = 0,

@@ -259,10 +259,13 @@ static int iface_up(const struct svc_config *c, const struct svc_iface *f, bool 
 	return err;
 }
 
-static void iface_down(const char *ifname, const char *what)
+static int iface_down(const char *ifname, const char *what)
 {
-	if (!xsc_detach(ifname))
+	int err = xsc_detach(ifname);
+
+	if (!err)
 		pr_info("%s: %s: detached\n", what, ifname);
+	return err;
 }
 
 /* What the HTTP thread scrapes and the summaries read: the interfaces in force. */
@@ -473,9 +476,9 @@ static void reload(struct svc *s)
 
 /* ---- stop ---- */
 
-static void stop(struct svc *s, int sig)
+static int stop(struct svc *s, int sig)
 {
-	int lock;
+	int lock, err = 0;
 
 	sd_notify(0, "STOPPING=1");
 	pr_info("run: %s: stopping\n", strsignal(sig));
@@ -483,15 +486,18 @@ static void stop(struct svc *s, int sig)
 	s->http = NULL;
 	events_close(s->ev);
 	s->ev = NULL;
+	/* Without the lock (another invocation held it past its wait) the stop goes on all the
+	 * same: systemd would kill a service that does not stop. */
 	lock = xsc_lock("run: stop");
 	for (int i = 0; i < s->cfg->n; i++) {
 		if (s->cfg->on_stop == SVC_STOP_DETACH)
-			iface_down(s->cfg->ifc[i].name, "run: stop");
+			err = iface_down(s->cfg->ifc[i].name, "run: stop") ?: err;
 		else
 			pr_info("run: stop: %s: left attached and protecting (on_stop = keep)\n",
 				s->cfg->ifc[i].name);
 	}
 	xsc_unlock(lock);
+	return err;
 }
 
 /* ---- the loop ---- */
@@ -524,8 +530,7 @@ static int loop(struct svc *s)
 			reload(s);
 			continue;
 		}
-		stop(s, si.ssi_signo);
-		return 0;
+		return stop(s, si.ssi_signo);
 	}
 }
 

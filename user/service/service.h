@@ -7,7 +7,8 @@
 
 /* Runs the service on the configuration file at path until SIGTERM or SIGINT; with
  * check_only, reads and checks the file and returns. Returns an exit code: 0 stopped
- * (or the file is good), 1 the start failed, 2 the configuration is bad. */
+ * (or the file is good), 1 the start or a detach at the stop failed, 2 the configuration
+ * is bad. */
 int svc_run(const char *path, bool check_only);
 
 #endif /* XSC_SERVICE_H */
