@@ -82,6 +82,13 @@ static int show(const char *ifname)
 	       info.settings.flags & XSC_F_PASS_TCP_FRAGS ? "passed" : "dropped");
 	printf("  cookie key: generation %d (shared, %s/%s)\n", key_generation(&pp), pp.root,
 	       XSC_MAP_KEYS);
+	if (info.replaces) {
+		t = info.replaced_at;
+		if (localtime_r(&t, &tm))
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+		printf("  upgraded in place: %u time%s, last %s\n", info.replaces,
+		       info.replaces == 1 ? "" : "s", when);
+	}
 	pol = malloc(sizeof(*pol));
 	err = pol ? policy_read_pinned(&pp, pol) : -ENOMEM;
 	if (err) {

@@ -18,6 +18,24 @@ json_object *json_counters(const __u64 *totals)
 	return o;
 }
 
+/* Which lists hold prefixes, as the policy marks them: {"allow": ["ipv4"], "deny": []}. */
+static json_object *json_lists(__u8 in_use)
+{
+	static const struct { const char *list, *family; __u8 bit; } marks[] = {
+		{ "allow", "ipv4", XSC_LISTS_ALLOW4 }, { "allow", "ipv6", XSC_LISTS_ALLOW6 },
+		{ "deny", "ipv4", XSC_LISTS_DENY4 }, { "deny", "ipv6", XSC_LISTS_DENY6 },
+	};
+	json_object *lists = json_object_new_object();
+
+	json_object_object_add(lists, "allow", json_object_new_array());
+	json_object_object_add(lists, "deny", json_object_new_array());
+	for (size_t i = 0; i < sizeof(marks) / sizeof(*marks); i++)
+		if (in_use & marks[i].bit)
+			json_object_array_add(json_object_object_get(lists, marks[i].list),
+					      json_object_new_string(marks[i].family));
+	return lists;
+}
+
 json_object *json_policy(const struct xsc_policy *pol)
 {
 	json_object *o = json_object_new_object(), *ports = json_object_new_array();
@@ -40,6 +58,7 @@ json_object *json_policy(const struct xsc_policy *pol)
 		json_object_put(ports);
 	json_object_object_add(o, "engage", json_object_new_string(policy_mode_name(pol->engage)));
 	json_object_object_add(o, "port_engage", modes);
+	json_object_object_add(o, "lists", json_lists(pol->lists));
 	json_object_object_add(o, "syn_rate", json_object_new_uint64(pol->syn_rate_high));
 	json_object_object_add(o, "syn_rate_low", json_object_new_uint64(pol->syn_rate_low));
 	json_object_object_add(o, "queue_fill", json_object_new_int(pol->queue_high));

@@ -73,6 +73,13 @@ static void print_port_set(FILE *f, const struct xsc_policy *pol)
 	}
 }
 
+/* Which families of a list hold prefixes, as the policy marks them. */
+static const char *list_families(__u8 lists, __u8 v4, __u8 v6)
+{
+	return (lists & v4) && (lists & v6) ? "IPv4 and IPv6" : lists & v4 ? "IPv4" :
+	       lists & v6 ? "IPv6" : "empty";
+}
+
 void text_policy(FILE *f, const struct xsc_policy *pol)
 {
 	int overrides = 0;
@@ -91,6 +98,9 @@ void text_policy(FILE *f, const struct xsc_policy *pol)
 	}
 	if (overrides)
 		fprintf(f, "\n");
+	fprintf(f, "  lists:    allow %s, deny %s\n",
+		list_families(pol->lists, XSC_LISTS_ALLOW4, XSC_LISTS_ALLOW6),
+		list_families(pol->lists, XSC_LISTS_DENY4, XSC_LISTS_DENY6));
 }
 
 static __u8 port_mode(const struct xsc_policy *pol, __u16 port)
