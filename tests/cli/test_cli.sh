@@ -185,6 +185,11 @@ mkdir -p "$fs/xdp-syncookie/v0"
 ip netns exec "$ns" bpftool map create "$fs/xdp-syncookie/v0/xsc_info" type array key 4 value 8 entries 1 name xsc_info
 expect "pins of another layout are refused" 1 "another version" attach v0
 nothing_left "...and nothing was attached" v0 nopins
+expect "attach --replace on pins of another layout is refused, saying what to do" 1 \
+	"of another layout than this build's \([0-9]+\).*'xdp-syncookie detach v0' and then 'attach'" attach --replace v0
+nothing_left "...and nothing was attached" v0 nopins
+[ -e "$fs/xdp-syncookie/v0/xsc_info" ] && ok "...and the foreign pins were left alone" ||
+	{ out=""; bad "...and the foreign pins were left alone" "xsc_info is gone"; }
 expect "detach clears foreign pins" 0 "detached" detach v0
 [ ! -e "$fs/xdp-syncookie" ] && ok "foreign pins removed" || { out=""; bad "foreign pins removed" "still there"; }
 
@@ -379,6 +384,124 @@ if [ "$rc" -eq 0 ] && [ -z "$out" ]; then
 else
 	bad "systemd-analyze verify accepts dist/xdp-syncookie.service" "exit $rc"
 fi
+
+# Allow and deny lists from the command line: bad prefixes, absent interfaces and failed
+# removals change nothing; a bad list file is named by line.
+# lines NAME KIND WANT: `KIND list v0` prints exactly WANT (sorted, one line, space-separated).
+lines() {
+	run "$2" list v0
+	local got
+	got=$(grep . <<<"$out" | sort | tr "\n" " ")
+	if [ "$rc" -eq 0 ] && [ "$got" = "$3" ]; then ok "$1"; else bad "$1" "exit $rc, list '$got', want '$3'"; fi
+}
+expect "attach v0 for the lists" 0 "v0: attached" attach v0
+for kind in allow deny; do
+	expect "$kind --help answers" 0 "add\|del IFACE PREFIX" "$kind" --help
+	expect "$kind without a subcommand" 2 "name at least one interface" "$kind"
+	expect "$kind with an unknown subcommand" 2 "'frob' is not add, del, list or flush" "$kind" frob v0
+	expect "$kind add without an interface" 2 "$kind add: name the interface" "$kind" add
+	expect "$kind add without a prefix" 2 "name at least one prefix" "$kind" add v0
+	expect "$kind list with a prefix" 2 "takes no prefixes" "$kind" list v0 198.18.0.0/15
+	expect "$kind add of an interface not attached" 1 "$kind add d0: not attached" "$kind" add d0 198.18.0.0/15
+	expect "$kind add of an unknown interface" 1 "not attached" "$kind" add nosuch0 198.18.0.0/15
+	expect "$kind add of a bad prefix" 2 "'300.1.2.3' is not an IPv4 or IPv6 prefix" "$kind" add v0 300.1.2.3
+	expect "$kind add with host bits set" 2 "'198.18.1.1/24' has bits set past its /24" \
+		"$kind" add v0 198.18.1.1/24
+	expect "$kind add with IPv6 host bits set" 2 "'2001:2::1/64' has bits set past its /64" \
+		"$kind" add v0 2001:2::1/64
+	expect "$kind add of a /33" 2 "prefix length must be 0 to 32" "$kind" add v0 198.18.0.0/33
+	expect "$kind add of a /129" 2 "prefix length must be 0 to 128" "$kind" add v0 2001:2::/129
+	lines "...nothing was added" "$kind" ""
+	expect "$kind add of two prefixes" 0 "^$" "$kind" add v0 198.18.0.0/15 2001:2::/48
+	expect "$kind add of a prefix already there" 0 "^$" "$kind" add v0 198.18.0.0/15
+	lines "$kind list shows them" "$kind" "198.18.0.0/15 2001:2::/48 "
+	expect "$kind add with one bad prefix of two" 2 "'bogus' is not" "$kind" add v0 198.19.0.0/16 bogus
+	lines "...added neither" "$kind" "198.18.0.0/15 2001:2::/48 "
+	expect "$kind del of an absent prefix" 1 "removing 198.20.0.0/16: not on the list; nothing changed" \
+		"$kind" del v0 198.18.0.0/15 198.20.0.0/16
+	lines "...removed neither" "$kind" "198.18.0.0/15 2001:2::/48 "
+	printf '# partners\n198.19.0.0/16\n\n  2001:2:0:ff::/64   # lab\n198.19.5.1/24\n' >"$scratch/$kind.bad"
+	expect "set --$kind-file with a bad line names FILE:LINE" 2 \
+		"set --$kind-file: $scratch/$kind.bad:5: '198.19.5.1/24' has bits set past its /24" \
+		set v0 "--$kind-file" "$scratch/$kind.bad"
+	lines "...and changed nothing" "$kind" "198.18.0.0/15 2001:2::/48 "
+	printf '198.19.0.0/16 198.20.0.0/16\n' >"$scratch/$kind.two"
+	expect "set --$kind-file with two prefixes on a line" 2 "$scratch/$kind.two:1: one prefix per line" \
+		set v0 "--$kind-file" "$scratch/$kind.two"
+	expect "set --$kind-file of a missing file" 2 "$scratch/nosuch: No such file" \
+		set v0 "--$kind-file" "$scratch/nosuch"
+	head -4 "$scratch/$kind.bad" >"$scratch/$kind.good"
+	expect "set --$kind-file replaces the list" 0 "policy set" set v0 "--$kind-file" "$scratch/$kind.good"
+	lines "...with the file's prefixes" "$kind" "198.19.0.0/16 2001:2:0:ff::/64 "
+	expect "$kind flush" 0 "v0: $kind list emptied" "$kind" flush v0
+	lines "...empties it" "$kind" ""
+	expect "attach --$kind-file with a bad line names FILE:LINE" 2 "$scratch/$kind.bad:5:" \
+		attach v1 "--$kind-file" "$scratch/$kind.bad"
+	nothing_left "...and attached nothing" v1
+done
+
+# Key files: generated private and never overwritten; loose modes and wrong lengths refused.
+expect "key --help answers" 0 "rotate \[--key-file FILE\] \| generate FILE \| status" key --help
+expect "key without a subcommand" 2 "." key
+expect "key with an unknown subcommand" 2 "'frob' is not rotate, generate or status" key frob
+expect "key generate without a file" 2 "name the one file to create" key generate
+expect "key generate" 0 "^$" key generate "$scratch/k1"
+if [ "$(stat -c '%a %s' "$scratch/k1")" = "600 33" ] && grep -qxE '[0-9a-f]{32}' "$scratch/k1"; then
+	ok "key generate makes a 0600 file of 32 hex digits"
+else
+	out=$(stat -c '%a %s' "$scratch/k1"); bad "key generate makes a 0600 file of 32 hex digits" "mode and size $out"
+fi
+sum=$(md5sum <"$scratch/k1")
+expect "key generate refuses to overwrite" 1 "k1: File exists" key generate "$scratch/k1"
+[ "$(md5sum <"$scratch/k1")" = "$sum" ] && ok "...and left the file as it was" ||
+	{ out=""; bad "...and left the file as it was" "contents changed"; }
+expect "key status" 0 "^generation 1$" key status
+cp "$scratch/k1" "$scratch/k644"
+chmod 644 "$scratch/k644"
+expect "a key file of mode 0644 refused (attach)" 2 "mode 0644.*chmod 600" attach v1 --key-file "$scratch/k644"
+nothing_left "...and attached nothing" v1
+expect "a key file of mode 0644 refused (key rotate)" 2 "mode 0644" key rotate --key-file "$scratch/k644"
+chmod 640 "$scratch/k644"
+expect "a key file readable by the group refused" 2 "mode 0640" key rotate --key-file "$scratch/k644"
+for len in 31 33; do
+	head -c "$len" /dev/zero | tr '\0' 'a' >"$scratch/k$len"
+	chmod 600 "$scratch/k$len"
+	expect "a key file of $len hex digits refused" 2 "want exactly 32 hex digits" key rotate --key-file "$scratch/k$len"
+done
+printf 'g123456789abcdef0123456789abcdef\n' >"$scratch/khex"
+chmod 600 "$scratch/khex"
+expect "a key file with a non-hex digit refused" 2 "want exactly 32 hex digits" key rotate --key-file "$scratch/khex"
+printf '%032d\n' 0 >"$scratch/kzero"
+chmod 600 "$scratch/kzero"
+expect "an all-zero key refused" 2 "all-zero" key rotate --key-file "$scratch/kzero"
+expect "a missing key file refused" 2 "No such file" attach v1 --key-file "$scratch/nosuch"
+nothing_left "...and attached nothing" v1
+expect "...and the key did not change" 0 "^generation 1$" key status
+expect "attach v1 with a key other than the host's refused" 1 "already uses another cookie key" \
+	attach v1 --key-file "$scratch/k1"
+nothing_left "...and attached nothing" v1
+expect "key rotate --key-file" 0 "key rotated" key rotate --key-file "$scratch/k1"
+expect "key status after the rotation" 0 "^generation 2, previous key valid for 13[0-9] s more$" key status
+expect "key rotate to the key in force" 0 "already the current one" key rotate --key-file "$scratch/k1"
+expect "...changed nothing" 0 "^generation 2," key status
+expect "attach v1 with the host's key" 0 "v1: attached" attach v1 --key-file "$scratch/k1"
+
+# attach --replace: only on an attachment, and it keeps what is in force.
+expect "attach --replace with --ports refused" 2 "--replace keeps the mode, policy, lists and key" \
+	attach --replace v0 --ports 80
+expect "attach --replace with --key-file refused" 2 "--replace keeps" attach --replace v0 --key-file "$scratch/k1"
+expect "attach --replace with --deny-file refused" 2 "--replace keeps" attach --replace v0 --deny-file "$scratch/deny.good"
+expect "attach --replace with -m skb refused" 2 "--replace keeps" attach --replace v0 -m skb
+expect "attach --replace of an interface not attached" 1 "attach --replace d0: not attached \(attach it without --replace\)" \
+	attach --replace d0
+nothing_left "...and attached nothing" d0
+expect "attach --replace of an unknown interface" 1 "interface not found" attach --replace nosuch0
+expect "attach --replace v0 v1" 0 "v1: upgraded in place" attach --replace v0 v1
+expect "...the key generation stays" 0 "^generation 2," key status
+expect "detach v0 and v1" 0 "v1: detached" detach v0 v1
+expect "key status with nothing attached" 1 "nothing is attached" key status
+expect "key rotate with nothing attached" 1 "nothing is attached" key rotate
+expect "deny list with nothing attached" 1 "not attached" deny list v0
 
 # No BPF filesystem where we are told to pin.
 out=$(ip netns exec "$ns" env LIBXDP_BPFFS=/tmp "$tool" attach v0 2>&1); rc=$?

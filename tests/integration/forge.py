@@ -106,10 +106,14 @@ def cmd_ack(a):
     with open(a.state) as f:
         st = json.load(f)
     base = Ether(dst=a.dst_mac) / l3(a.own, a.dst)
-    sendp(base / TCP(sport=st["sport"], dport=a.port, flags="A", seq=(st["isn"] + 1) & 0xFFFFFFFF,
-                     ack=(st["cookie"] + 1) & 0xFFFFFFFF, window=502),
-          iface=a.iface, verbose=False)
-    print(json.dumps({"sent": 1}))
+    seq, ack = (st["isn"] + 1) & 0xFFFFFFFF, (st["cookie"] + 1) & 0xFFFFFFFF
+    frames = [base / TCP(sport=st["sport"], dport=a.port, flags="A", seq=seq, ack=ack, window=502)]
+    if a.data:
+        # Bytes after the handshake: they land in the new socket's receive queue.
+        frames.append(base / TCP(sport=st["sport"], dport=a.port, flags="PA", seq=seq, ack=ack,
+                                 window=502) / a.data.encode())
+    sendp(frames, iface=a.iface, inter=0.05, verbose=False)
+    print(json.dumps({"sent": len(frames)}))
     return 0
 
 
@@ -155,6 +159,7 @@ def main():
     t.add_argument("--control", action="store_true")
     for name in ("syn", "ack"):
         sub.add_parser(name).add_argument("--state", required=True)
+    sub.choices["ack"].add_argument("--data", default="", help="then send these bytes")
     h = sub.add_parser("hammer")
     h.add_argument("--ports", required=True, help="two ports: A,B")
     h.add_argument("--count", type=int, default=1000)

@@ -16,6 +16,8 @@ TESTS=(handshake_native handshake_skb iperf3 client_options server_syncookies fo
 	engage_cycles engage_never engage_set_modes engage_port_set engage_kernel_cookies cli_errors)
 TESTS+=(live_numbers)
 TESTS+=(service_prometheus service_reload service_stop)
+TESTS+=(lists_deny_flood lists_allow_engaged lists_million fleet_keys replace_under_flood lock_race
+	lock_quiet_stdout)
 TEST_TIMEOUT=${XSC_TEST_TIMEOUT:-150}	# seconds per test; the slowest (syn_flood) needs about 25
 PORT=8080
 TT=("$LAB_PY" "$HERE/tcptool.py")
@@ -1245,6 +1247,711 @@ t_service_stop()
 	svc_stop svc3
 	left=$(leftovers "$LAB_SRV_IF_ATK")
 	[ -z "$left" ] || fail "after the adopting run's SIGTERM: $left"
+}
+
+# ---- allow and deny lists, the key schedule, upgrades, the lock ------------------------
+
+# A lock of this lab's own: the commands of one lab never wait for another engineer's lab.
+own_lock()
+{
+	export XSC_LOCK_FILE=$LAB_DIR/xsc.lock
+}
+
+# flood_to_bg LABEL DST PACKETS SECONDS PPS: flood_bg towards any of the server's attacker-side
+# addresses (IPv6 spoofs 2001:2:0:ff::/64), as FLOOD_PID.
+flood_to_bg()
+{
+	local label=$1 dst=$2 n=$3 secs=$4 pps=$5
+
+	lab_bg atk "$WORK/$label.flood" "$LAB_SYNFLOOD" -i "$LAB_ATK_IF" -d "$dst" -p "$PORT" \
+		-n "$n" -t "$secs" -r "$pps"
+	FLOOD_PID=$LAB_BG_PID
+}
+
+# synrecv_while PID: the most SYN-RECV sockets seen on the server while PID runs.
+synrecv_while()
+{
+	local max=0 n
+
+	while kill -0 "$1" 2>/dev/null; do
+		n=$(lab_srv ss -Htan state syn-recv | grep -c . || true)
+		[ "$n" -gt "$max" ] && max=$n
+		sleep 0.1
+	done
+	echo "$max"
+}
+
+# client_addr ADDR4 ADDR6: a second address on the client's link (the server knows its MAC).
+client_addr()
+{
+	lab_cli ip addr add "$1/24" dev "$LAB_CLI_IF"
+	lab_cli ip addr add "$2/64" dev "$LAB_CLI_IF" nodad
+	lab_neigh "$LAB_SRV" "$LAB_SRV_IF_CLI" "$1" "$2" "$LAB_MAC_CLI"
+}
+
+# probe DST SRC [TIMEOUT]: one connection with an echo from SRC; prints 1 if it worked, else 0.
+probe()
+{
+	lab_cli "${TT[@]}" connect --dst "$1" --port "$PORT" --src "$2" --count 1 \
+		--timeout "${3:-2}" --exchange >"$WORK/probe.out" 2>"$WORK/probe.err" ||
+		fail "the probe client failed: $(cat "$WORK/probe.err")"
+	result probe ok
+}
+
+# stream_cli_bg NAME DST SECONDS: stream_bg from the client namespace, towards DST.
+stream_cli_bg()
+{
+	lab_bg cli "$WORK/$1" "${TT[@]}" connect --dst "$2" --port "$PORT" --count 1000000 \
+		--parallel 2 --timeout 3 --exchange --seconds "$3" --interval 0.02
+	STREAM_PID=$LAB_BG_PID
+}
+
+# A SYN flood from a denied prefix is dropped in XDP, counted 'denied', and none of it reaches
+# the kernel, with the port quiet (auto) or engaged (always); clients of other prefixes on the
+# same link keep connecting.
+t_lists_deny_flood()
+{
+	local n=20000 sent4 sent6 denied in out maxrecv ifc=$LAB_SRV_IF_ATK m stream_n cookies
+
+	own_lock
+	start_server echo 16
+	xsc attach "$ifc"
+	xsc deny add "$ifc" "$LAB_SPOOF4" "$LAB_SPOOF6"
+	expect_eq "deny list" "$(lab_xsc deny list "$ifc" | sort | tr '\n' ' ')" \
+		"198.19.0.0/16 2001:2:0:ff::/64 "
+
+	# Quiet port (auto): nothing else talks TCP to the server, so its TCP counters are the
+	# flood's, and they must stay still.
+	mib_snap "$WORK/mib0"
+	snap "$WORK/before.json"
+	flood_to_bg f4 "$LAB_SRV4_ATK" "$n" 10 20000
+	maxrecv=$(synrecv_while "$FLOOD_PID")
+	wait "$FLOOD_PID" || fail "synflood IPv4 failed: $(cat "$WORK/f4.flood.err")"
+	flood_to_bg f6 "$LAB_SRV6_ATK" "$n" 10 20000
+	m=$(synrecv_while "$FLOOD_PID")
+	[ "$m" -gt "$maxrecv" ] && maxrecv=$m
+	wait "$FLOOD_PID" || fail "synflood IPv6 failed: $(cat "$WORK/f6.flood.err")"
+	sleep 0.5
+	mib_snap "$WORK/mib1"
+	snap "$WORK/after.json"
+	sent4=$(flood_sent f4)
+	sent6=$(flood_sent f6)
+	denied=$(delta "$WORK/before.json" "$WORK/after.json" denied)
+	in=$("${ST[@]}" mib1 "$WORK/mib0" "$WORK/mib1" TcpInSegs)
+	out=$("${ST[@]}" mib1 "$WORK/mib0" "$WORK/mib1" TcpOutSegs)
+	note "quiet port: $sent4 IPv4 + $sent6 IPv6 SYNs from the denied prefixes; denied +$denied;" \
+		"kernel TcpInSegs +$in, TcpOutSegs +$out, at most $maxrecv SYN-RECV sockets;" \
+		"$("${ST[@]}" changed "$WORK/before.json" "$WORK/after.json")"
+	expect_eq "IPv4 flood SYNs sent" "$sent4" "$n"
+	expect_eq "IPv6 flood SYNs sent" "$sent6" "$n"
+	# veth may drop a frame when its ring is full on a busy machine: 99%, and no more.
+	expect_ge "denied (99% of the flood)" "$denied" $(((sent4 + sent6) * 99 / 100))
+	[ "$denied" -le $((sent4 + sent6)) ] || fail "denied $denied, more than the $((sent4 + sent6)) SYNs sent"
+	expect_eq "segments the server's kernel received" "$in" 0
+	expect_eq "segments the server's kernel sent" "$out" 0
+	expect_eq "SYN-RECV sockets on the server during the flood" "$maxrecv" 0
+	for m in syn_passed syn_cookie_sent syn_monitor; do
+		expect_eq "counter $m" "$(delta "$WORK/before.json" "$WORK/after.json" "$m")" 0
+	done
+
+	# Engaged port: clients from the attacker's own address (not denied) get cookies and
+	# connect all along; the flood gets nothing.
+	xsc set "$ifc" --engage always
+	mib_snap "$WORK/mib0"
+	snap "$WORK/before.json"
+	stream_bg stream 30
+	sleep 1
+	flood_to_bg f4e "$LAB_SRV4_ATK" 100000 10 20000
+	maxrecv=$(synrecv_while "$FLOOD_PID")
+	wait "$FLOOD_PID" || fail "synflood failed: $(cat "$WORK/f4e.flood.err")"
+	sleep 1
+	stream_end stream
+	snap "$WORK/after.json"
+	mib_snap "$WORK/mib1"
+	sent4=$(flood_sent f4e)
+	stream_n=$(result stream count)
+	denied=$(delta "$WORK/before.json" "$WORK/after.json" denied)
+	cookies=$(delta "$WORK/before.json" "$WORK/after.json" syn_cookie_sent)
+	note "engaged port: $sent4 flood SYNs, denied +$denied; $(result stream ok) client" \
+		"connections got $cookies cookies; at most $maxrecv SYN-RECV sockets; listener:" \
+		"$(overflow_mibs "$WORK/mib0" "$WORK/mib1")"
+	expect_ge "denied (99% of the flood)" "$denied" $((sent4 * 99 / 100))
+	[ "$denied" -le "$sent4" ] || fail "denied $denied, more than the $sent4 SYNs sent"
+	expect_ge "cookies (one per client connection)" "$cookies" "$(result stream ok)"
+	# A SYN retransmitted on a loaded machine gets another cookie; a leak of the flood
+	# would be thousands.
+	[ "$cookies" -le $((2 * stream_n + 10)) ] ||
+		fail "$cookies cookies for $stream_n client connections: the flood got cookies"
+	for m in TcpExtListenOverflows TcpExtListenDrops TcpExtTCPReqQFullDrop; do
+		expect_eq "$m" "$("${ST[@]}" mib1 "$WORK/mib0" "$WORK/mib1" "$m")" 0
+	done
+}
+
+# With --engage always, a client on the allow list gets the kernel's own handshake (the MSS
+# it asked for, kept exactly, where a cookie rounds it to its table) and is counted
+# 'allowed'; a client of the same link not on the list gets a cookie.
+t_lists_allow_engaged()
+{
+	local fam dst allowed n=10 profile c4=198.18.1.3 c6=2001:2:0:1::3 label
+	local -A allow_src=([4]=$LAB_CLI4 [6]=$LAB_CLI6) other_src=([4]=$c4 [6]=$c6)
+
+	own_lock
+	client_addr "$c4" "$c6"
+	start_server echo
+	xsc attach "$LAB_SRV_IF_CLI" --engage always
+	xsc allow add "$LAB_SRV_IF_CLI" "$LAB_CLI4" "$LAB_CLI6/128"
+	expect_eq "allow list" "$(lab_xsc allow list "$LAB_SRV_IF_CLI" | tr '\n' ' ')" \
+		"$LAB_CLI4/32 $LAB_CLI6/128 "
+	for fam in 4 6; do
+		dst=$(dst_of $fam)
+		snap "$WORK/before.json"
+		label=allowed$fam
+		handshakes "$label" "$dst" "$n" --mss 1400 --src "${allow_src[$fam]}"
+		snap "$WORK/after.json"
+		allowed=$(delta "$WORK/before.json" "$WORK/after.json" allowed "$LAB_SRV_IF_CLI")
+		profile=$(sort -u <<<"$HS_PROFILE" | tr '\n' ' ')
+		note "IPv$fam from ${allow_src[$fam]} (allowed): $HS_OK/$n connections, $HS_SRV_SYNACKS" \
+			"kernel SYN-ACKs on the server veth, allowed +$allowed, sockets: $profile"
+		expect_eq "IPv$fam allowed connections" "$HS_OK" "$n"
+		expect_ge "IPv$fam allowed: SYN-ACKs from the server's kernel" "$HS_SRV_SYNACKS" "$n"
+		expect_eq "IPv$fam allowed: cookie SYN-ACKs" \
+			"$(delta "$WORK/before.json" "$WORK/after.json" syn_cookie_sent)" 0
+		# SYN, final ACK and the echo's segment of each connection, at least.
+		expect_ge "IPv$fam allowed: counter allowed" "$allowed" $((3 * n))
+		expect_eq "IPv$fam allowed: sockets without the kernel's own MSS (1388)" \
+			"$(grep -vc ' mss:1388$' <<<"$HS_PROFILE" || true)" 0
+
+		snap "$WORK/before.json"
+		label=other$fam
+		handshakes "$label" "$dst" "$n" --mss 1400 --src "${other_src[$fam]}"
+		snap "$WORK/after.json"
+		profile=$(sort -u <<<"$HS_PROFILE" | tr '\n' ' ')
+		note "IPv$fam from ${other_src[$fam]} (not listed): $HS_OK/$n connections," \
+			"$HS_SRV_SYNACKS kernel SYN-ACKs, $("${ST[@]}" changed "$WORK/before.json" \
+			"$WORK/after.json"), sockets: $profile"
+		expect_eq "IPv$fam unlisted connections" "$HS_OK" "$n"
+		expect_eq "IPv$fam unlisted: SYN-ACKs from the server's kernel" "$HS_SRV_SYNACKS" 0
+		expect_ge "IPv$fam unlisted: cookie SYN-ACKs" \
+			"$(delta "$WORK/before.json" "$WORK/after.json" syn_cookie_sent)" "$n"
+		expect_eq "IPv$fam unlisted: counter allowed" \
+			"$(delta "$WORK/before.json" "$WORK/after.json" allowed)" 0
+		expect_eq "IPv$fam unlisted: sockets with the kernel's own MSS (1388)" \
+			"$(grep -c ' mss:1388$' <<<"$HS_PROFILE" || true)" 0
+	done
+}
+
+# prefix_file FILE FIRST COUNT [EXTRA...]: COUNT distinct /32s from the IPv4 address FIRST
+# (a bare address each, after a comment line), then the EXTRA lines.
+prefix_file()
+{
+	"$LAB_PY" - "$@" <<'PY'
+import ipaddress, sys
+path, first, count, extra = sys.argv[1], int(ipaddress.ip_address(sys.argv[2])), int(sys.argv[3]), sys.argv[4:]
+with open(path, "w") as f:
+    f.write("# %d generated /32s from %s\n" % (count, sys.argv[2]))
+    f.writelines("%d.%d.%d.%d\n" % (a >> 24, a >> 16 & 255, a >> 8 & 255, a & 255)
+                 for a in range(first, first + count))
+    f.writelines(x + "\n" for x in extra)
+PY
+}
+
+# trie_memlock IFACE KIND: what bpftool says the trie in force for a list (0 allow, 1 deny)
+# takes, in bytes.
+trie_memlock()
+{
+	local id
+
+	id=$(lab_srv bpftool -j map lookup pinned "$LAB_BPFFS/xdp-syncookie/$1/xsc_lists4" \
+		key "$2" 0 0 0 | "$LAB_PY" -c 'import json, sys
+print(int.from_bytes(bytes(int(b, 16) for b in json.load(sys.stdin)["value"]), "little"))')
+	lab_srv bpftool -j map show id "$id" | "$LAB_PY" -c 'import json, sys; print(json.load(sys.stdin)["bytes_memlock"])'
+}
+
+slab_kb()
+{
+	sed -n 's/^Slab: *\([0-9]*\) kB/\1/p' /proc/meminfo
+}
+
+# A million prefixes: loaded from a file and listed back whole; reloaded with another million
+# while a client connects in a loop (none fails, the new list is in force at once); a file
+# with a bad last line is refused by line number and the list in force stays.
+t_lists_million()
+{
+	local n=1000000 ifc=$LAB_SRV_IF_CLI t0 t1 secs slab0 slab1 mem lines badline
+	local p3=198.18.1.3 p4=198.18.1.4
+
+	own_lock
+	client_addr "$p3" 2001:2:0:1::3
+	client_addr "$p4" 2001:2:0:1::4
+	start_server echo
+	xsc attach "$ifc"
+	expect_eq "probe from $p3 before any list" "$(probe "$LAB_SRV4" "$p3")" 1
+	# List A denies the probe address $p3, list B denies $p4 instead.
+	prefix_file "$WORK/a.list" 10.0.0.0 "$n" "$p3/32"
+	prefix_file "$WORK/b.list" 10.64.0.0 "$n" "# the probe" "$p4"
+	{ cat "$WORK/b.list"; echo 10.200.0.0/33; } >"$WORK/bad.list"
+	badline=$(wc -l <"$WORK/bad.list")
+
+	slab0=$(slab_kb)
+	t0=$(now_unix)
+	xsc set "$ifc" --deny-file "$WORK/a.list"
+	t1=$(now_unix)
+	slab1=$(slab_kb)
+	secs=$(seconds_between "$t0" "$t1")
+	mem=$(trie_memlock "$ifc" 1)
+	lines=$(lab_xsc deny list "$ifc" | grep -c .)
+	note "set --deny-file with $((n + 1)) prefixes: $secs s; the trie: memlock $mem bytes" \
+		"(bpftool), Slab +$(((slab1 - slab0) / 1024)) MiB (host-wide, other work included)"
+	expect_eq "deny list entries" "$lines" $((n + 1))
+	expect_eq "deny list holds the probe" "$(lab_xsc deny list "$ifc" | grep -cx "$p3/32")" 1
+	expect_eq "probe from $p3 (denied by A)" "$(probe "$LAB_SRV4" "$p3")" 0
+	expect_eq "probe from $p4 (not in A)" "$(probe "$LAB_SRV4" "$p4")" 1
+
+	snap "$WORK/before.json"
+	stream_cli_bg stream "$LAB_SRV4" 60
+	sleep 2
+	t0=$(now_unix)
+	xsc set "$ifc" --deny-file "$WORK/b.list"
+	t1=$(now_unix)
+	sleep 2
+	stream_end stream
+	snap "$WORK/after.json"
+	note "reload with another $((n + 1)) prefixes: $(seconds_between "$t0" "$t1") s, clients" \
+		"connecting all along; the new trie: memlock $(trie_memlock "$ifc" 1) bytes"
+	expect_eq "deny list entries after the reload" "$(lab_xsc deny list "$ifc" | grep -c .)" $((n + 1))
+	expect_eq "probe from $p3 (not in B)" "$(probe "$LAB_SRV4" "$p3")" 1
+	expect_eq "probe from $p4 (denied by B)" "$(probe "$LAB_SRV4" "$p4")" 0
+
+	xsc_fails "a list with a bad last line" set "$ifc" --deny-file "$WORK/bad.list"
+	expect_eq "a list with a bad last line: exit code" "$FAIL_RC" 2
+	grep -qF "$WORK/bad.list:$badline:" <<<"$FAIL_OUT" ||
+		fail "the refusal does not name $WORK/bad.list:$badline: $FAIL_OUT"
+	expect_eq "deny list entries after the refused file" "$(lab_xsc deny list "$ifc" | grep -c .)" $((n + 1))
+	expect_eq "probe from $p3 after the refused file" "$(probe "$LAB_SRV4" "$p3")" 1
+	expect_eq "probe from $p4 after the refused file (B still in force)" "$(probe "$LAB_SRV4" "$p4")" 0
+	note "a file with a bad line $badline was refused (${FAIL_OUT##*: }); list B stayed in force"
+}
+
+# ---- a second server for fleet_keys: namespace, link to the client, bpffs -------------
+
+FLEET_MAC_B=02:00:c6:12:03:01		# server B's veth
+FLEET_MAC_CLI=02:00:c6:12:03:02		# the client's veth towards B
+FLEET_SRC=198.18.1.77			# the handshakes' client address: not configured
+					# anywhere, so no kernel resets what it did not send
+
+# fleet_up: server B, "xsc-srv2-ID", holding the same address as A ($LAB_SRV4) on its veth
+# b0, whose peer cli-b is in the client namespace; its own bpffs, so its own keyring.
+fleet_up()
+{
+	FLEET_NS=xsc-srv2-$LAB_ID
+	FLEET_BPFFS=$LAB_DIR/bpffs2
+	trap 'stop_tracked; fleet_down; lab_down' EXIT
+	ip netns add "$FLEET_NS"
+	ip -n "$FLEET_NS" link set dev lo up
+	lab_veth "$FLEET_NS" b0 "$FLEET_MAC_B" "$LAB_CLI" cli-b "$FLEET_MAC_CLI"
+	ip -n "$FLEET_NS" addr add "$LAB_SRV4/24" dev b0
+	ip -n "$FLEET_NS" link set dev b0 up
+	ip -n "$LAB_CLI" link set dev cli-b up
+	ip netns exec "$FLEET_NS" ethtool -K b0 tx off >/dev/null
+	ip netns exec "$LAB_CLI" ethtool -K cli-b tx off >/dev/null
+	# B's answers to the handshakes' address reach the client, whose kernel ignores them.
+	ip -n "$FLEET_NS" neigh replace "$FLEET_SRC" lladdr "$FLEET_MAC_CLI" dev b0 nud permanent
+	# veth drops XDP_TX frames unless the peer runs an XDP program, as in lab_build.
+	ip -n "$LAB_CLI" link set dev cli-b xdpdrv obj "$LAB_XDP_PASS" sec xdp
+	ip netns exec "$FLEET_NS" sysctl -qw net.ipv4.tcp_syncookies=1
+	mkdir -p "$FLEET_BPFFS"
+	mount -t bpf bpf "$FLEET_BPFFS"
+}
+
+fleet_down()
+{
+	if [ -n "${FLEET_NS:-}" ] && [ -e "/run/netns/$FLEET_NS" ]; then
+		lab_kill_ns "$FLEET_NS"
+		ip netns del "$FLEET_NS" 2>/dev/null || true
+	fi
+	while [ -n "${FLEET_BPFFS:-}" ] && mountpoint -q "$FLEET_BPFFS" 2>/dev/null; do
+		umount "$FLEET_BPFFS" 2>/dev/null || { umount -l "$FLEET_BPFFS"; break; }
+	done
+}
+
+b_run()
+{
+	ip netns exec "$FLEET_NS" env LIBXDP_BPFFS="$FLEET_BPFFS" "$@"
+}
+
+# xsc_b ARGS...: the CLI on server B; fails the test if it fails.
+xsc_b()
+{
+	local out rc=0
+
+	out=$(b_run "$XSC" "$@" 2>&1) || rc=$?
+	echo "B: xdp-syncookie $*: rc=$rc: $out" >&2
+	[ "$rc" -eq 0 ] || fail "B: xdp-syncookie $* exited $rc: $out"
+}
+
+snap_b()
+{
+	b_run "$XSC" stats --json >"$1" 2>"$1.err" || fail "B: stats --json failed: $(cat "$1.err")"
+}
+
+# fleet_syn STATE: a SYN from $FLEET_SRC to server A over the client's link; A's cookie
+# SYN-ACK's numbers go to STATE.
+fleet_syn()
+{
+	lab_cli "$LAB_PY" "$HERE/forge.py" --iface "$LAB_CLI_IF" --dst-mac "$LAB_MAC_SRV_CLI" \
+		--dst "$LAB_SRV4" --own "$FLEET_SRC" --port "$PORT" syn --state "$1" >"$1.out" ||
+		fail "no cookie SYN-ACK from server A: $(cat "$1.out")"
+}
+
+# fleet_ack STATE a|b: the final ACK and 5 bytes of data, to server A or server B.
+fleet_ack()
+{
+	local dev=$LAB_CLI_IF mac=$LAB_MAC_SRV_CLI
+
+	[ "$2" = b ] && dev=cli-b && mac=$FLEET_MAC_B
+	lab_cli "$LAB_PY" "$HERE/forge.py" --iface "$dev" --dst-mac "$mac" --dst "$LAB_SRV4" \
+		--own "$FLEET_SRC" --port "$PORT" ack --state "$1" --data hello >/dev/null ||
+		fail "sending the ACK to server $2 failed"
+}
+
+# b_conns_with_data: B's established connections from $FLEET_SRC holding the 5 bytes unread.
+b_conns_with_data()
+{
+	b_run ss -Htn state established "( dst $FLEET_SRC )" | awk '$1 == 5' | grep -c . || true
+}
+
+# Two servers given the same key file accept each other's cookies: a SYN answered by A, its
+# final ACK sent to B (the same address, another link), makes a connection on B. With
+# another key, B refuses it. A cookie issued before 'key rotate' still validates after it.
+# Both hosts re-keyed live with one new file accept each other's cookies again.
+t_fleet_keys()
+{
+	local kf=$LAB_DIR/fleet.key kg=$LAB_DIR/other.key kh=$LAB_DIR/fleet2.key
+
+	own_lock
+	fleet_up
+	start_server hold
+	ip netns exec "$FLEET_NS" "${TT[@]}" server --port "$PORT" --mode hold --seconds 300 \
+		--report "$WORK/serverb.json" >"$WORK/serverb.out" 2>"$WORK/serverb.err" &
+	lab_wait_listen "$FLEET_NS" "$PORT" 10 || fail "server B did not start: $(cat "$WORK/serverb.err")"
+	lab_xsc key generate "$kf" >&2 || fail "key generate failed"
+	expect_eq "mode of the generated key file" "$(stat -c %a "$kf")" 600
+	xsc attach "$LAB_SRV_IF_CLI" --engage always --key-file "$kf"
+	xsc_b attach b0 --engage always --key-file "$kf"
+
+	fleet_syn "$WORK/hs1.json"
+	snap_b "$WORK/b0.json"
+	fleet_ack "$WORK/hs1.json" b
+	lab_wait_file "$WORK/serverb.json" 5 '"accepted": 1' ||
+		fail "server B did not accept the ACK of server A's cookie (same key file)"
+	sleep 0.3
+	snap_b "$WORK/b1.json"
+	note "same key file: A's cookie completed on B: $("${ST[@]}" changed "$WORK/b0.json" "$WORK/b1.json")"
+	expect_eq "B: handoff_ok for A's cookie" "$(delta "$WORK/b0.json" "$WORK/b1.json" handoff_ok)" 1
+	expect_eq "B: established connections holding the 5 bytes" "$(b_conns_with_data)" 1
+
+	# Another key on B (detaching its last interface drops its keyring).
+	xsc_b detach b0
+	lab_xsc key generate "$kg" >&2 || fail "key generate failed"
+	xsc_b attach b0 --engage always --key-file "$kg"
+	fleet_syn "$WORK/hs2.json"
+	snap_b "$WORK/b0.json"
+	fleet_ack "$WORK/hs2.json" b
+	sleep 1
+	snap_b "$WORK/b1.json"
+	note "different key files: $("${ST[@]}" changed "$WORK/b0.json" "$WORK/b1.json")"
+	expect_eq "B (other key): ack_no_socket for A's cookie and its data" \
+		"$(delta "$WORK/b0.json" "$WORK/b1.json" ack_no_socket)" 2
+	expect_eq "B (other key): handoff_ok" "$(delta "$WORK/b0.json" "$WORK/b1.json" handoff_ok)" 0
+	expect_eq "B (other key): connections accepted" "$("${ST[@]}" json "$WORK/serverb.json" accepted)" 1
+
+	# On A: a SYN-ACK before 'key rotate', its ACK after, completes.
+	fleet_syn "$WORK/hs3.json"
+	xsc key rotate
+	lab_xsc key status >"$WORK/keystatus" 2>&1 || fail "key status failed"
+	grep -q '^generation 2, previous key valid for [0-9]* s more' "$WORK/keystatus" ||
+		fail "key status after the rotation: $(cat "$WORK/keystatus")"
+	snap "$WORK/before.json"
+	fleet_ack "$WORK/hs3.json" a
+	lab_wait_file "$WORK/server.json" 5 '"accepted": 1' ||
+		fail "A did not accept the ACK of a cookie it sent before 'key rotate'"
+	sleep 0.3
+	snap "$WORK/after.json"
+	expect_eq "A: handoff_ok for a cookie of the previous key" \
+		"$(delta "$WORK/before.json" "$WORK/after.json" handoff_ok)" 1
+	note "A: a cookie sent before 'key rotate' completed after it ($(cat "$WORK/keystatus"))"
+
+	# The fleet re-keyed live, as the help says: every host 'key rotate --key-file' with one
+	# new file. A has rotated twice now, B once: the same master, other histories.
+	lab_xsc key generate "$kh" >&2 || fail "key generate failed"
+	xsc key rotate --key-file "$kh"
+	xsc_b key rotate --key-file "$kh"
+	fleet_syn "$WORK/hs4.json"
+	snap_b "$WORK/b0.json"
+	fleet_ack "$WORK/hs4.json" b
+	lab_wait_file "$WORK/serverb.json" 5 '"accepted": 2' ||
+		fail "after both hosts ran 'key rotate --key-file' with the same new file, B did not" \
+			"accept A's cookie (A: $(lab_xsc key status 2>&1), B: $(b_run "$XSC" key status 2>&1);" \
+			"B: $(snap_b "$WORK/b1.json"; "${ST[@]}" changed "$WORK/b0.json" "$WORK/b1.json"))"
+	sleep 0.3
+	snap_b "$WORK/b1.json"
+	expect_eq "B (re-keyed with the fleet): handoff_ok" "$(delta "$WORK/b0.json" "$WORK/b1.json" handoff_ok)" 1
+	note "both re-keyed with one new file (A: $(lab_xsc key status), B: $(b_run "$XSC" key status)):" \
+		"A's cookie accepted on B"
+}
+
+# prog_ids IFACE: "XDP-ID TC-ID" as the kernel shows them (ip link, tc), not as we record them.
+prog_ids()
+{
+	local xdp tc
+
+	xdp=$(lab_srv ip -d link show dev "$1" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' | head -1)
+	tc=$(lab_srv tc filter show dev "$1" ingress | sed -n 's/.* id \([0-9]*\) .*/\1/p' | head -1)
+	echo "${xdp:-none} ${tc:-none}"
+}
+
+# programs IFACE: how many XDP programs and TC ingress filters the interface has, "X T".
+programs()
+{
+	local x t
+
+	x=$(lab_srv bpftool -j net show dev "$1" | "$LAB_PY" -c 'import json, sys
+print(sum(len(d.get("xdp", [])) for d in json.load(sys.stdin)))')
+	t=$(lab_srv tc filter show dev "$1" ingress | grep -c 'direct-action' || true)
+	echo "$x $t"
+}
+
+# What an in-place upgrade must keep: policy, lists, key generation; one text to compare.
+kept_state()
+{
+	local ifc
+
+	lab_xsc stats --json | "$LAB_PY" -c 'import json, sys
+d = json.load(sys.stdin)["interfaces"]
+print(json.dumps({i: v["policy"] for i, v in sorted(d.items())}, sort_keys=True))'
+	for ifc in "$@"; do
+		echo "$ifc allow: $(lab_xsc allow list "$ifc" | tr '\n' ' ')"
+		echo "$ifc deny: $(lab_xsc deny list "$ifc" | tr '\n' ' ')"
+	done
+	lab_xsc key status
+}
+
+# Three in-place upgrades under a SYN flood with clients connecting over IPv4 and IPv6: no
+# connection fails, the programs are new each time, the counters carry on, and policy,
+# lists and key stay. A handshake whose SYN-ACK the old program sent completes through
+# the new one.
+t_replace_under_flood()
+{
+	local a=$LAB_SRV_IF_CLI b=$LAB_SRV_IF_ATK i ifc ids0 ids1 shrunk c0 c1 fam
+	local -a streams=() names=()
+	local -A was=()
+
+	own_lock
+	start_server echo 64
+	lab_bg srv "$WORK/server2" "${TT[@]}" server --port 8081 --mode hold --seconds 300 \
+		--report "$WORK/server2.json"
+	lab_wait_listen "$LAB_SRV" 8081 10 || fail "the second server did not start"
+	xsc attach "$a" "$b" --engage always --ports "$PORT,8081" --syn-rate 5000 --hold 30 \
+		--port-engage 8081:always
+	xsc allow add "$a" 198.18.1.200 2001:2:0:1::200
+	xsc deny add "$b" 198.19.255.0/24 2001:2:0:ff:ffff::/80
+	kept_state "$a" "$b" >"$WORK/kept0"
+
+	for fam in 4 6; do
+		stream_cli_bg "cli$fam" "$(dst_of $fam)" 120
+		streams+=("$STREAM_PID")
+		names+=("cli$fam")
+	done
+	stream_bg atk 120
+	streams+=("$STREAM_PID")
+	names+=(atk)
+	flood_bg flood 600000 30 20000
+	sleep 2
+	for i in 1 2 3; do
+		for ifc in "$a" "$b"; do
+			was[$i$ifc]=$(prog_ids "$ifc")
+		done
+		snap "$WORK/r$i.before.json"
+		xsc attach --replace "$a" "$b"
+		sleep 2
+		snap "$WORK/r$i.after.json"
+		for ifc in "$a" "$b"; do
+			ids1=$(prog_ids "$ifc")
+			note "replace $i on $ifc: XDP and TC program ids ${was[$i$ifc]} -> $ids1"
+			[ "${was[$i$ifc]% *}" != "${ids1% *}" ] || fail "replace $i: $ifc's XDP program is still ${ids1% *}"
+			[ "${was[$i$ifc]#* }" != "${ids1#* }" ] || fail "replace $i: $ifc's TC program is still ${ids1#* }"
+			expect_eq "replace $i: XDP programs and TC filters on $ifc" "$(programs "$ifc")" "1 1"
+			c0=$("${ST[@]}" delta "$WORK/r1.before.json" "$WORK/r$i.before.json" syn_cookie_sent "$ifc")
+			c1=$("${ST[@]}" delta "$WORK/r1.before.json" "$WORK/r$i.after.json" syn_cookie_sent "$ifc")
+			[ "$c1" -gt "$c0" ] || fail "replace $i: $ifc's syn_cookie_sent did not grow ($c0 -> $c1)"
+		done
+		shrunk=$("${ST[@]}" shrunk "$WORK/r$i.before.json" "$WORK/r$i.after.json")
+		[ -z "$shrunk" ] || fail "replace $i: counters went down: $shrunk"
+		note "replace $i: counters $("${ST[@]}" total "$WORK/r$i.before.json") ->" \
+			"$("${ST[@]}" total "$WORK/r$i.after.json") packets in all, none went down"
+	done
+
+	# A handshake across the fourth upgrade: SYN-ACK from the old program, ACK to the new.
+	lab_atk "$LAB_PY" "$HERE/forge.py" --iface "$LAB_ATK_IF" --dst-mac "$LAB_MAC_SRV_ATK" \
+		--dst "$LAB_SRV4_ATK" --own "$LAB_ATK4" --port 8081 syn --state "$WORK/hs.json" \
+		>"$WORK/syn.out" || fail "no cookie SYN-ACK on port 8081: $(cat "$WORK/syn.out")"
+	ids0=$(prog_ids "$b")
+	xsc attach --replace "$a" "$b"
+	ids1=$(prog_ids "$b")
+	[ "$ids0" != "$ids1" ] || fail "replace 4: programs unchanged ($ids1)"
+	snap "$WORK/before.json"
+	lab_atk "$LAB_PY" "$HERE/forge.py" --iface "$LAB_ATK_IF" --dst-mac "$LAB_MAC_SRV_ATK" \
+		--dst "$LAB_SRV4_ATK" --own "$LAB_ATK4" --port 8081 ack --state "$WORK/hs.json" >/dev/null
+	lab_wait_file "$WORK/server2.json" 5 '"accepted": 1' ||
+		fail "the ACK of a SYN-ACK the old program sent made no connection through the new one"
+	note "a SYN-ACK sent by programs $ids0 was completed through $ids1 (port 8081 accepted it)"
+
+	lab_stop "$FLOOD_PID"
+	for i in 0 1 2; do
+		STREAM_PID=${streams[$i]}
+		note "stream ${names[$i]} (cli4, cli6: the client's link; atk: the flood's link):"
+		stream_end "${names[$i]}"
+	done
+	snap "$WORK/end.json"
+	note "flood: $(delta "$WORK/r1.before.json" "$WORK/end.json" syn_cookie_sent "$b") cookies" \
+		"and $(delta "$WORK/r1.before.json" "$WORK/end.json" denied "$b") denied on $b from the first" \
+		"replace to the end"
+	kept_state "$a" "$b" >"$WORK/kept1"
+	diff "$WORK/kept0" "$WORK/kept1" >&2 || fail "policy, lists or key changed across the upgrades: $(diff "$WORK/kept0" "$WORK/kept1" | tr '\n' ' ')"
+	expect_ge "denied on $b (the /24 of the flood's range still denied)" \
+		"$(delta "$WORK/r1.before.json" "$WORK/end.json" denied "$b")" 1
+	note "policy, both lists and the key generation are the same after 4 upgrades"
+}
+
+# iface_state IFACE WHOLE: "attached" (status exits 0, one XDP program, one TC filter, the
+# pins WHOLE names), "detached" (none of them), or "half: what is wrong".
+iface_state()
+{
+	local ifc=$1 whole=$2 st=0 progs pins
+
+	lab_xsc status "$ifc" >/dev/null 2>&1 || st=$?
+	progs=$(programs "$ifc")
+	pins=$(pin_names)
+	if [ "$st" = 0 ] && [ "$progs" = "1 1" ] && [ "$pins" = "$whole" ]; then
+		echo attached
+	elif [ "$st" != 0 ] && [ "$progs" = "0 0" ] && [ -z "$pins" ]; then
+		echo detached
+	else
+		echo "half: status rc $st, XDP programs and TC filters '$progs', pins '$pins'"
+	fi
+}
+
+# The pins under the lab's xdp-syncookie directory, relative, one line.
+pin_names()
+{
+	[ -d "$LAB_BPFFS/xdp-syncookie" ] || return 0
+	(cd "$LAB_BPFFS/xdp-syncookie" && find . -mindepth 1 ! -type d | sort | tr '\n' ' ')
+}
+
+# Racing attach, attach, detach and set on one interface, 20 rounds: each round ends either
+# cleanly attached or cleanly detached, never half. A command that finds the lock taken
+# says so and waits its turn; after 30 s it gives up.
+t_lock_race()
+{
+	local ifc=$LAB_SRV_IF_CLI whole r state att=0 det=0 waits=0 rcs="" pids p rc t0 t1 secs
+
+	own_lock
+	xsc attach "$ifc"
+	whole=$(pin_names)
+	[ -n "$whole" ] || fail "no pins after attach"
+	xsc detach "$ifc"
+	for ((r = 1; r <= 20; r++)); do
+		pids=()
+		lab_bg srv "$WORK/r$r.att1" "$XSC" attach "$ifc" --engage always
+		pids+=("$LAB_BG_PID")
+		lab_bg srv "$WORK/r$r.det" "$XSC" detach "$ifc"
+		pids+=("$LAB_BG_PID")
+		lab_bg srv "$WORK/r$r.att2" "$XSC" attach "$ifc"
+		pids+=("$LAB_BG_PID")
+		lab_bg srv "$WORK/r$r.set" "$XSC" set "$ifc" --engage never
+		pids+=("$LAB_BG_PID")
+		for p in "${pids[@]}"; do
+			rc=0
+			wait "$p" || rc=$?
+			[ "$rc" -le 1 ] || fail "round $r: a command exited $rc: $(cat "$WORK"/r$r.*.err)"
+			rcs+=$rc
+		done
+		state=$(iface_state "$ifc" "$whole")
+		case $state in
+		attached) att=$((att + 1)) ;;
+		detached) det=$((det + 1)) ;;
+		*) fail "round $r: $state; $(head -v -n 3 "$WORK"/r$r.*.err | tr '\n' ' ')" ;;
+		esac
+		# The notice goes to standard output or error: count both.
+		waits=$((waits + $(cat "$WORK"/r$r.* | grep -c 'waiting for another xdp-syncookie command to finish' || true)))
+	done
+	note "20 rounds of attach+attach+detach+set at once: $att ended attached, $det detached," \
+		"never half; $waits commands waited for the lock; exit codes: 0 x$(tr -cd 0 <<<"$rcs" | wc -c)," \
+		"1 x$(tr -cd 1 <<<"$rcs" | wc -c)"
+	[ "$(iface_state "$ifc" "$whole")" = attached ] || xsc attach "$ifc"
+
+	# The lock held by someone else: the command says it waits, then does its work.
+	lab_bg srv "$WORK/holder" "$LAB_PY" -c 'import fcntl, sys, time
+f = open(sys.argv[1], "a")
+fcntl.flock(f, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(float(sys.argv[2]))' "$XSC_LOCK_FILE" 3
+	p=$LAB_BG_PID
+	lab_wait_file "$WORK/holder.out" 10 held || fail "could not take the lock"
+	t0=$(now_unix)
+	rc=0
+	lab_xsc set "$ifc" --engage always >"$WORK/waiter.out" 2>&1 || rc=$?
+	t1=$(now_unix)
+	lab_stop "$p"
+	secs=$(seconds_between "$t0" "$t1")
+	expect_eq "set while the lock is held 3 s: exit code" "$rc" 0
+	grep -q "waiting for another xdp-syncookie command to finish" "$WORK/waiter.out" ||
+		fail "set while the lock is held did not say it waits: $(cat "$WORK/waiter.out")"
+	at_least "seconds set waited for a lock held 3 s" "$secs" 2
+	note "set behind a lock held 3 s: waited $secs s, then: $(tail -1 "$WORK/waiter.out")"
+
+	lab_bg srv "$WORK/holder2" "$LAB_PY" -c 'import fcntl, sys, time
+f = open(sys.argv[1], "a")
+fcntl.flock(f, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(float(sys.argv[2]))' "$XSC_LOCK_FILE" 45
+	p=$LAB_BG_PID
+	lab_wait_file "$WORK/holder2.out" 10 held || fail "could not take the lock"
+	t0=$(now_unix)
+	rc=0
+	lab_xsc detach "$ifc" >"$WORK/giveup.out" 2>&1 || rc=$?
+	t1=$(now_unix)
+	lab_stop "$p"
+	secs=$(seconds_between "$t0" "$t1")
+	note "detach behind a lock held 45 s: rc=$rc after $secs s: $(grep 'giving up' "$WORK/giveup.out")"
+	expect_eq "detach behind a lock held too long: exit code" "$rc" 1
+	grep -q "giving up" "$WORK/giveup.out" || fail "no 'giving up' message: $(cat "$WORK/giveup.out")"
+	at_least "seconds before giving up" "$secs" 29
+	at_most "seconds before giving up" "$secs" 40
+	expect_eq "state after the refused detach" "$(iface_state "$ifc" "$whole")" attached
+}
+# Output that scripts read stays clean while a command waits for the lock: the notice that
+# it waits is a message (standard error), not part of what 'deny list' prints.
+t_lock_quiet_stdout()
+{
+	local ifc=$LAB_SRV_IF_CLI p rc=0
+
+	own_lock
+	xsc attach "$ifc"
+	xsc deny add "$ifc" 198.19.0.0/16
+	lab_bg srv "$WORK/holder" "$LAB_PY" -c 'import fcntl, sys, time
+f = open(sys.argv[1], "a")
+fcntl.flock(f, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(2)' "$XSC_LOCK_FILE"
+	p=$LAB_BG_PID
+	lab_wait_file "$WORK/holder.out" 10 held || fail "could not take the lock"
+	lab_xsc deny list "$ifc" >"$WORK/list.out" 2>"$WORK/list.err" || rc=$?
+	lab_stop "$p"
+	note "deny list behind a held lock: rc=$rc, stdout: '$(tr '\n' '|' <"$WORK/list.out")'," \
+		"stderr: '$(tr '\n' '|' <"$WORK/list.err")'"
+	expect_eq "deny list behind a held lock: exit code" "$rc" 0
+	expect_eq "deny list behind a held lock: standard output" "$(tr "\n" " " <"$WORK/list.out")" "198.19.0.0/16 "
 }
 
 # ---- runner ---------------------------------------------------------------------------

@@ -49,6 +49,22 @@ def cmd_changed(args):
     print(" ".join("%s=%d" % kv for kv in sorted(moved.items())) or "(none)")
 
 
+def cmd_shrunk(args):
+    """shrunk BEFORE AFTER: counters that went down (or vanished), as IFACE:name=before->after;
+    nothing printed when every counter kept or grew its value."""
+    before, after = load_xsc(args[0]), load_xsc(args[1])
+    for i, counters in before.items():
+        for name, v in counters.items():
+            w = after.get(i, {}).get(name)
+            if w is None or w < v:
+                print("%s:%s=%d->%s" % (i, name, v, w))
+
+
+def cmd_total(args):
+    """total STATS: the sum of every counter of every interface."""
+    print(sum(sum(c.values()) for c in load_xsc(args[0]).values()))
+
+
 def load_mib(path):
     """Flattens /proc/net/netstat and /proc/net/snmp (header line, value line pairs, as
     "TcpExt: ListenDrops ..." then "TcpExt: 0 ...") and /proc/net/snmp6 ("Ip6InOctets 0")."""
@@ -199,6 +215,8 @@ def cmd_switches(args):
 COMMANDS = {
     "delta": cmd_delta,
     "changed": cmd_changed,
+    "shrunk": cmd_shrunk,
+    "total": cmd_total,
     "mib": cmd_mib,
     "mib1": cmd_mib1,
     "ss": cmd_ss,

@@ -140,6 +140,9 @@ def one_connection(a, results, held, lock):
     if a.mss:
         # What the client advertises: the server's kernel keeps it exactly, a cookie rounds it.
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, a.mss)
+    if a.src:
+        # One of the client's other addresses: a second source, for the allow/deny lists.
+        s.bind((a.src, 0))
     s.settimeout(a.timeout)
     t0 = time.monotonic()
     try:
@@ -262,6 +265,7 @@ def main():
     c.add_argument("--exchange", action="store_true", help="require an echo round trip")
     c.add_argument("--hold", type=float, default=0, help="keep connections open SECONDS")
     c.add_argument("--mss", type=int, default=0, help="TCP_MAXSEG before connecting")
+    c.add_argument("--src", help="source address to bind (default: the kernel's choice)")
     c.add_argument("--seconds", type=float, default=0, help="a stream for this long")
     c.add_argument("--interval", type=float, default=0, help="pause per worker between connections")
     g = sub.add_parser("pinger")
