@@ -52,7 +52,7 @@ static __always_inline int syn_answer(xsc_ctx_t *ctx, const struct pkt *p,
 				      struct xsc_tally *tally)
 {
 	struct synack_args args = {};
-	__u32 parity = kr->gen & 1, slot;
+	__u32 cur = kr->gen & 1, slot;
 	const struct xsc_key *key;
 	struct xsc_keycache *kc;
 	struct cookie_flow flow;
@@ -80,8 +80,8 @@ static __always_inline int syn_answer(xsc_ctx_t *ctx, const struct pkt *p,
 		return XSC_STAT_DROP_INTERNAL;
 	tai = keys_clock_ns(kc, now);
 	slot = cookie_slot(tai);
-	key = keys_slot_key(kc, &kr->master[parity], parity, slot);
-	args.cookie = cookie_make(key, parity, &flow, &args.data, slot);
+	key = keys_slot_key(kc, &kr->master[cur], cur, slot);
+	args.cookie = cookie_make(key, &flow, &args.data, slot);
 	args.ts = args.opts.ts_ok && (xsc_cfg.flags & XSC_F_OFFER_TS);
 	/* Offset by key material so our TSval does not reveal the host's clock. */
 	args.tsval = (__u32)(tai >> TS_CLOCK_SHIFT) + (__u32)key->k1;

@@ -116,12 +116,10 @@ static __always_inline __u32 cookie_hash_bits(__u64 hash)
 }
 
 /* The cookie for a SYN, made with the current master's key for the slot. */
-static __always_inline __u32 cookie_make(const struct xsc_key *slot_key, __u32 parity,
-					 const struct cookie_flow *f, const struct cookie_data *d,
-					 __u32 slot)
+static __always_inline __u32 cookie_make(const struct xsc_key *slot_key, const struct cookie_flow *f,
+					 const struct cookie_data *d, __u32 slot)
 {
-	__u32 low = cookie_data_bits(d) | (parity & 1) << XSC_COOKIE_KEYGEN_SHIFT |
-		    (slot & XSC_COOKIE_SLOT_MASK) << XSC_COOKIE_SLOT_SHIFT;
+	__u32 low = cookie_data_bits(d) | (slot & XSC_COOKIE_SLOT_MASK) << XSC_COOKIE_SLOT_SHIFT;
 	__u64 hash = cookie_hash(slot_key, f, slot, low);
 
 	return cookie_hash_bits(hash) << XSC_COOKIE_HASH_SHIFT | low;
@@ -144,28 +142,36 @@ static __always_inline bool cookie_slot_of(__u32 cookie, __u32 now_slot, __u32 *
 	return age <= XSC_COOKIE_MAX_AGE;
 }
 
+/* Whether the cookie's hash bits are those of the master at place idx of the keyring. */
+static __always_inline bool cookie_hash_ok(const struct xsc_keyring *kr, struct xsc_keycache *c,
+					   __u32 idx, const struct cookie_flow *f, __u32 cookie,
+					   __u32 slot)
+{
+	const struct xsc_key *master = &kr->master[idx & 1], *key;
+
+	if (!xsc_key_set(master))	/* an all-zero master is known to everyone */
+		return false;
+	key = keys_slot_key(c, master, idx, slot);
+	return cookie_hash_bits(cookie_hash(key, f, slot, cookie & XSC_COOKIE_DATA_MASK)) ==
+	       cookie >> XSC_COOKIE_HASH_SHIFT;
+}
+
 /*
- * Checks a cookie (the final ACK's ack_seq - 1): the master its parity bit names (the
- * previous one only within a validity window of its retirement), the slot its low bits
- * name, and the key derived from the two; now is CLOCK_TAI. Fills d on success.
+ * Checks a cookie (the final ACK's ack_seq - 1) in the slot its low bits name: against the
+ * current master, then, within a validity window of the rotation that retired it, the
+ * previous one (that second SipHash is paid only by ACKs that fail the first, and only in
+ * those two minutes). now is CLOCK_TAI. Fills d on success.
  */
 static __always_inline bool cookie_check(const struct xsc_keyring *kr, struct xsc_keycache *c,
 					 const struct cookie_flow *f, __u32 cookie, __u64 now,
 					 struct cookie_data *d)
 {
-	__u32 parity = (cookie >> XSC_COOKIE_KEYGEN_SHIFT) & 1, slot;
-	__u32 low = cookie & XSC_COOKIE_DATA_MASK;
-	const struct xsc_key *master, *key;
-	__u64 hash;
+	__u32 cur = kr->gen & 1, slot;
 
 	if (!cookie_slot_of(cookie, cookie_slot(now), &slot))
 		return false;
-	master = keys_master(kr, parity, now);
-	key = master ? keys_slot_key(c, master, parity, slot) : NULL;
-	if (!key)
-		return false;
-	hash = cookie_hash(key, f, slot, low);
-	if (cookie_hash_bits(hash) != cookie >> XSC_COOKIE_HASH_SHIFT)
+	if (!cookie_hash_ok(kr, c, cur, f, cookie, slot) &&
+	    (now >= kr->prev_until || !cookie_hash_ok(kr, c, cur ^ 1, f, cookie, slot)))
 		return false;
 	d->ecn_ok = (cookie >> XSC_COOKIE_ECN_SHIFT) & 1;
 	d->sack_ok = (cookie >> XSC_COOKIE_SACK_SHIFT) & 1;

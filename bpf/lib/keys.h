@@ -74,20 +74,6 @@ static __always_inline const struct xsc_keyring *keys_get(void)
 	return kr;
 }
 
-/*
- * The master a cookie's parity bit names, or NULL: the current one always; the other
- * only until prev_until, one validity window after the rotation that retired it.
- */
-static __always_inline const struct xsc_key *keys_master(const struct xsc_keyring *kr,
-							  __u32 parity, __u64 now)
-{
-	const struct xsc_key *m = &kr->master[parity & 1];
-
-	if (parity != (kr->gen & 1) && now >= kr->prev_until)
-		return NULL;
-	return xsc_key_set(m) ? m : NULL;
-}
-
 /* Fills a cache entry with the slot's key. Out of line: two SipHash runs inlined into the
  * per-packet functions would cost their frames about 90 bytes of stack (clang 19) for a
  * path taken once per slot. */
@@ -109,11 +95,12 @@ static __noinline void keys_derive(struct xsc_keycache_entry *e, const struct xs
  */
 static __always_inline const struct xsc_key *keys_slot_key(struct xsc_keycache *c,
 							     const struct xsc_key *master,
-							     __u32 parity, __u32 slot)
+							     __u32 idx, __u32 slot)
 {
 	struct xsc_keycache_entry *e;
 
-	e = &c->e[((parity & 1) << 2 | (slot & 3)) & (XSC_KEYCACHE_ENTRIES - 1)];
+	/* idx: the master's place in the keyring, so current and previous keep apart. */
+	e = &c->e[((idx & 1) << 2 | (slot & 3)) & (XSC_KEYCACHE_ENTRIES - 1)];
 	if (e->slot != slot || e->master.k0 != master->k0 || e->master.k1 != master->k1 ||
 	    !xsc_key_set(&e->key))
 		keys_derive(e, master, slot);

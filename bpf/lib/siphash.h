@@ -7,9 +7,9 @@
 
 /*
  * SipHash-1-3: one compression round per word, three finalization rounds. It is the
- * variant Linux uses for hsiphash on 64-bit and Rust for its default hasher. Only 20
- * bits of its output leave the host, behind a key that rotates; SipHash-2-4 would cost
- * about twice as much on the per-SYN path (docs/design.md, "Cookie").
+ * variant Linux uses for hsiphash on 64-bit and Rust for its default hasher. Only 21
+ * bits of its output leave the host, behind a key that changes every slot; SipHash-2-4
+ * would cost about twice as much on the per-SYN path (docs/design.md, "Cookie").
  */
 #define SIP_C_ROUNDS 1
 #define SIP_D_ROUNDS 3

@@ -74,7 +74,7 @@ struct xsc_keyring {
 	__u64 prev_until;	/* CLOCK_TAI ns: master[(gen + 1) & 1] validates until then */
 };
 
-/* Per-CPU cache of derived slot keys, one entry per (master parity, slot & 3). An entry is
+/* Per-CPU cache of derived slot keys, one entry per (master place, slot & 3). An entry is
  * used only if both its slot and the master it came from match: a master rewritten or
  * read torn mid-update can never be answered from the cache. */
 #define XSC_KEYCACHE_ENTRIES 8
@@ -105,10 +105,12 @@ struct xsc_host_issued {
 /*
  * The 32-bit cookie (the SYN-ACK's sequence number), low bit first:
  *   ECN (1) | SACK (1) | client window scale (4, 15 = none) | MSS index (3) |
- *   master parity (1) | time slot low bits (2) | SipHash bits (20)
+ *   time slot low bits (2) | SipHash bits (21)
  * The hash, keyed with the slot's derived key, covers the 4-tuple, the client's ISN, the
- * full slot number and the low 12 bits, so none of them can be changed without the hash
- * failing.
+ * full slot number and the low 11 bits, so none of them can be changed without the hash
+ * failing. No bit names the master: a checker tries its current one, and the previous one
+ * only within a validity window of a rotation, so hosts of a fleet need not agree on how
+ * many rotations they have seen.
  */
 #define XSC_COOKIE_ECN_SHIFT 0
 #define XSC_COOKIE_SACK_SHIFT 1
@@ -117,12 +119,11 @@ struct xsc_host_issued {
 #define XSC_COOKIE_WSCALE_NONE 15
 #define XSC_COOKIE_MSS_SHIFT 6
 #define XSC_COOKIE_MSS_MASK 0x7
-#define XSC_COOKIE_KEYGEN_SHIFT 9
-#define XSC_COOKIE_SLOT_SHIFT 10
+#define XSC_COOKIE_SLOT_SHIFT 9
 #define XSC_COOKIE_SLOT_MASK 0x3
-#define XSC_COOKIE_DATA_MASK 0xfff
-#define XSC_COOKIE_HASH_SHIFT 12
-#define XSC_COOKIE_HASH_BITS 20
+#define XSC_COOKIE_DATA_MASK 0x7ff
+#define XSC_COOKIE_HASH_SHIFT 11
+#define XSC_COOKIE_HASH_BITS 21
 /*
  * A slot is 2^36 ns (68.7 s) of CLOCK_TAI, the clock hosts of a fleet share (through NTP or
  * PTP), unlike the monotonic clock that starts at each boot. A cookie is valid in its own

@@ -423,15 +423,14 @@ struct xsc_key ref_slot_key(const struct xsc_key *master, uint32_t slot)
  * destination address, source port, destination port (network order), client ISN
  * (little-endian 32-bit), slot (little-endian 32-bit), low 12 cookie bits | family << 12
  * (little-endian 16-bit); hashed with SipHash-1-3 under the slot's key. */
-uint32_t ref_cookie(const struct xsc_key *master, int key_idx, int family, const uint8_t *saddr,
+uint32_t ref_cookie(const struct xsc_key *master, int family, const uint8_t *saddr,
 		    const uint8_t *daddr, uint16_t sport, uint16_t dport, uint32_t isn,
 		    uint32_t slot, uint32_t data_bits)
 {
 	struct xsc_key key = ref_slot_key(master, slot);
 	uint8_t k[16], msg[48];
 	int alen = family == 4 ? 4 : 16, off = 0;
-	uint32_t low = data_bits | (uint32_t)key_idx << XSC_COOKIE_KEYGEN_SHIFT |
-		       (slot & XSC_COOKIE_SLOT_MASK) << XSC_COOKIE_SLOT_SHIFT;
+	uint32_t low = data_bits | (slot & XSC_COOKIE_SLOT_MASK) << XSC_COOKIE_SLOT_SHIFT;
 
 	key_bytes(&key, k);
 	memcpy(msg, saddr, alen);

@@ -110,7 +110,7 @@ uint64_t ref_siphash(int c_rounds, int d_rounds, const uint8_t key[16], const ui
 /* The cookie key of a slot, derived from a master. */
 struct xsc_key ref_slot_key(const struct xsc_key *master, uint32_t slot);
 /* The cookie the program should make under a master, from the layout in docs/design.md. */
-uint32_t ref_cookie(const struct xsc_key *master, int key_idx, int family, const uint8_t *saddr,
+uint32_t ref_cookie(const struct xsc_key *master, int family, const uint8_t *saddr,
 		    const uint8_t *daddr, uint16_t sport, uint16_t dport, uint32_t isn,
 		    uint32_t slot, uint32_t data_bits);
 /* The current cookie slot, as bpf_ktime_get_tai_ns() >> XSC_COOKIE_SLOT_NS_SHIFT. */

@@ -104,7 +104,7 @@ static uint32_t check_synack(const struct pkt_spec *syn, const struct xdp_result
 
 	/* A slot boundary may fall between the run and now: accept the slot before. */
 	for (uint32_t s = slot; s + 1 >= slot && s <= slot; s--) {
-		want_cookie = ref_cookie(&test_keys.master[test_keys.gen & 1], test_keys.gen & 1,
+		want_cookie = ref_cookie(&test_keys.master[test_keys.gen & 1],
 					 syn->family, syn->saddr, syn->daddr, syn->sport, syn->dport,
 					 syn->seq, s, expect_data_bits(e, syn->family));
 		if (want_cookie == v.seq)
@@ -716,36 +716,36 @@ static void test_cookie(void)
 
 	/* Cookies forged with the reference implementation for other slots. */
 	slot = ref_slot_now();
-	spec_final_ack(&syn, ref_cookie(&kr.master[1], 1, 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
+	spec_final_ack(&syn, ref_cookie(&kr.master[1], 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
 					syn.seq, slot - 1, data), &r, &ack);
 	ack_case("cookie from the previous slot (about a minute old) validates", &ack,
 		 XSC_STAT_PASS_ACK_COOKIE_OK);
-	spec_final_ack(&syn, ref_cookie(&kr.master[1], 1, 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
+	spec_final_ack(&syn, ref_cookie(&kr.master[1], 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
 					syn.seq, slot - 2, data), &r, &ack);
 	ack_case("cookie two slots old (past two minutes) is refused", &ack, XSC_STAT_DROP_ACK_NO_SOCKET);
-	spec_final_ack(&syn, ref_cookie(&kr.master[1], 1, 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
+	spec_final_ack(&syn, ref_cookie(&kr.master[1], 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
 					syn.seq, slot - 4, data), &r, &ack);
 	ack_case("cookie four slots old (same low bits) is refused", &ack, XSC_STAT_DROP_ACK_NO_SOCKET);
-	spec_final_ack(&syn, ref_cookie(&kr.master[1], 1, 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
+	spec_final_ack(&syn, ref_cookie(&kr.master[1], 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
 					syn.seq, slot + 1, data), &r, &ack);
 	ack_case("cookie one slot ahead (an issuer whose clock runs ahead) validates", &ack,
 		 XSC_STAT_PASS_ACK_COOKIE_OK);
-	spec_final_ack(&syn, ref_cookie(&kr.master[1], 1, 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
+	spec_final_ack(&syn, ref_cookie(&kr.master[1], 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
 					syn.seq, slot + 2, data), &r, &ack);
 	ack_case("cookie two slots ahead is refused", &ack, XSC_STAT_DROP_ACK_NO_SOCKET);
 	{
 		struct xsc_key slot_key = ref_slot_key(&kr.master[1], slot);
 
-		spec_final_ack(&syn, ref_cookie(&slot_key, 1, 4, syn.saddr, syn.daddr, syn.sport,
+		spec_final_ack(&syn, ref_cookie(&slot_key, 4, syn.saddr, syn.daddr, syn.sport,
 						syn.dport, syn.seq, slot, data), &r, &ack);
 		ack_case("cookie keyed with the master itself, not the slot's key, is refused", &ack,
 			 XSC_STAT_DROP_ACK_NO_SOCKET);
 	}
 
 	/* Rotation: the old key stays valid for one generation, then is gone. */
-	spec_final_ack(&syn, ref_cookie(&kr.master[0], 0, 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
+	spec_final_ack(&syn, ref_cookie(&kr.master[0], 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
 					syn.seq, slot, data), &r, &ack);
-	ack_case("cookie naming the empty previous key slot is refused", &ack,
+	ack_case("cookie of the all-zero master in the unused place is refused", &ack,
 		 XSC_STAT_DROP_ACK_NO_SOCKET);
 
 	kr.master[0] = (struct xsc_key){ 0x1111111111111111ULL, 0x2222222222222222ULL };
@@ -755,7 +755,7 @@ static void test_cookie(void)
 	spec_final_ack(&syn, cookie, &r, &ack);
 	ack_case("after one rotation the previous key's cookie validates", &ack,
 		 XSC_STAT_PASS_ACK_COOKIE_OK);
-	spec_final_ack(&syn, ref_cookie(&kr.master[0], 0, 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
+	spec_final_ack(&syn, ref_cookie(&kr.master[0], 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
 					syn.seq, slot, data), &r, &ack);
 	ack_case("after one rotation the new key's cookie validates", &ack, XSC_STAT_PASS_ACK_COOKIE_OK);
 	kr.prev_until = ref_clock_ns() - 100000000;	/* the program reads a coarse clock */

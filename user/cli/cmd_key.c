@@ -5,6 +5,7 @@
 #include <time.h>
 #include "cmd.h"
 #include "keys.h"
+#include "lock.h"
 #include "log.h"
 
 static const enum opt_id key_opts[] = { OPT_KEY_FILE, OPT_END };
@@ -30,7 +31,7 @@ static int run(const struct opt_values *v, int argc, char **argv)
 {
 	const char *sub = argv[0];
 	struct xsc_master m;
-	int err;
+	int err, lock;
 
 	if (!strcmp(sub, "generate")) {
 		if (argc != 2 || opt_given(v, OPT_KEY_FILE)) {
@@ -51,7 +52,9 @@ static int run(const struct opt_values *v, int argc, char **argv)
 	}
 	if (opt_given(v, OPT_KEY_FILE) && key_file_read(v->str[OPT_KEY_FILE], &m, "key rotate"))
 		return EXIT_USAGE;
-	err = keys_rotate(opt_given(v, OPT_KEY_FILE) ? &m : NULL, "key rotate");
+	lock = xsc_lock("key rotate");
+	err = lock < 0 ? lock : keys_rotate(opt_given(v, OPT_KEY_FILE) ? &m : NULL, "key rotate");
+	xsc_unlock(lock);
 	explicit_bzero(&m, sizeof(m));
 	if (!err)
 		pr_info("key rotated; the previous one validates for %llu s more\n",
@@ -75,5 +78,4 @@ const struct command cmd_key = {
 	.min_args = 1,
 	.max_args = -1,
 	.run = run,
-	.locks = true,
 };

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "cmd.h"
 #include "lists.h"
+#include "lock.h"
 #include "log.h"
 
 static const enum opt_id lists_opts[] = { OPT_END };
@@ -32,6 +33,26 @@ static struct prefix_set *prefixes_from(const char *what, int argc, char **argv)
 	return s;
 }
 
+/*
+ * A change, under the lock (reading a list takes none, so 'list' never waits behind a
+ * reload): add or remove the prefixes of s, or with remove and an empty s, empty the
+ * list whole.
+ */
+static int locked_edit(const char *ifname, enum xsc_list_kind kind, bool add,
+		       const struct prefix_set *s, const char *what)
+{
+	int lock = xsc_lock(what), err;
+
+	if (lock < 0)
+		return lock;
+	if (!add && !prefix_set_count(s, 4) && !prefix_set_count(s, 6))
+		err = lists_replace(ifname, kind, s, what);
+	else
+		err = lists_edit(ifname, kind, add, s, what);
+	xsc_unlock(lock);
+	return err;
+}
+
 static int run_list(enum xsc_list_kind kind, int argc, char **argv)
 {
 	const char *sub = argv[0];
@@ -57,7 +78,7 @@ static int run_list(enum xsc_list_kind kind, int argc, char **argv)
 		if (!strcmp(sub, "list"))
 			return lists_walk(argv[1], kind, print_prefix, NULL, what) ? EXIT_FAILED : EXIT_OK;
 		s = prefix_set_new();
-		err = s ? lists_replace(argv[1], kind, s, what) : -ENOMEM;
+		err = s ? locked_edit(argv[1], kind, false, s, what) : -ENOMEM;
 		prefix_set_free(s);
 		if (!err)
 			pr_info("%s: %s list emptied\n", argv[1], list_name(kind));
@@ -70,7 +91,7 @@ static int run_list(enum xsc_list_kind kind, int argc, char **argv)
 	s = prefixes_from(what, argc - 2, argv + 2);
 	if (!s)
 		return EXIT_USAGE;
-	err = lists_edit(argv[1], kind, !strcmp(sub, "add"), s, what);
+	err = locked_edit(argv[1], kind, !strcmp(sub, "add"), s, what);
 	prefix_set_free(s);
 	return err ? EXIT_FAILED : EXIT_OK;
 }
@@ -106,7 +127,6 @@ const struct command cmd_allow = {
 	.min_args = 1,
 	.max_args = -1,
 	.run = run_allow,
-	.locks = true,
 };
 
 const struct command cmd_deny = {
@@ -124,5 +144,4 @@ const struct command cmd_deny = {
 	.min_args = 1,
 	.max_args = -1,
 	.run = run_deny,
-	.locks = true,
 };

@@ -39,7 +39,7 @@ int xsc_lock(const char *what)
 			return -errno;
 		}
 		if (waited_ms == 0)
-			pr_info("%s: waiting for another xdp-syncookie command to finish\n", what);
+			pr_notice("%s: waiting for another xdp-syncookie command to finish\n", what);
 		if (waited_ms >= XSC_LOCK_WAIT_S * 1000) {
 			pr_err("%s: another xdp-syncookie command has held %s for %d s; giving up\n",
 			       what, lock_path(), XSC_LOCK_WAIT_S);

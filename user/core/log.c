@@ -13,9 +13,9 @@ static int max_level = LOG_INFO;
 static const char *context;
 static bool all_to_stderr, journal_levels;
 
-/* sd-daemon(3)'s SD_ERR, SD_INFO and SD_DEBUG. */
+/* sd-daemon(3)'s SD_ERR, SD_NOTICE, SD_INFO and SD_DEBUG. */
 static const char *const journal_prefix[] = {
-	[LOG_ERROR] = "<3>", [LOG_INFO] = "<6>", [LOG_DEBUG] = "<7>",
+	[LOG_ERROR] = "<3>", [LOG_NOTICE] = "<5>", [LOG_INFO] = "<6>", [LOG_DEBUG] = "<7>",
 };
 
 void log_to_journal(void)
@@ -42,7 +42,7 @@ void log_set_verbose(int verbose)
 
 static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
-	FILE *f = level == LOG_ERROR || all_to_stderr ? stderr : stdout;
+	FILE *f = level <= LOG_NOTICE || all_to_stderr ? stderr : stdout;
 
 	if ((int)level > max_level)
 		return;

@@ -5,6 +5,7 @@
 
 enum log_level {
 	LOG_ERROR,	/* always shown, on stderr */
+	LOG_NOTICE,	/* shown by default, on stderr: never mixed into what a command prints */
 	LOG_INFO,	/* shown by default */
 	LOG_DEBUG,	/* shown with -v */
 };
@@ -20,6 +21,7 @@ void log_set_context(const char *context);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define pr_err(...) log_msg(LOG_ERROR, __VA_ARGS__)
+#define pr_notice(...) log_msg(LOG_NOTICE, __VA_ARGS__)
 #define pr_info(...) log_msg(LOG_INFO, __VA_ARGS__)
 #define pr_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 
