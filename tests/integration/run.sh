@@ -1848,6 +1848,18 @@ pin_names()
 	(cd "$LAB_BPFFS/xdp-syncookie" && find . -mindepth 1 ! -type d | sort | tr '\n' ' ')
 }
 
+# hold_lock NAME SECONDS: another process holds the tool's lock that long (in the
+# background: $LAB_BG_PID), returning once it is held.
+hold_lock()
+{
+	lab_bg srv "$WORK/$1" "$LAB_PY" -c 'import fcntl, sys, time
+f = open(sys.argv[1], "a")
+fcntl.flock(f, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(float(sys.argv[2]))' "$XSC_LOCK_FILE" "$2"
+	lab_wait_file "$WORK/$1.out" 10 held || fail "could not take the lock"
+}
+
 # Racing attach, attach, detach and set on one interface, 20 rounds: each round ends either
 # cleanly attached or cleanly detached, never half. A command that finds the lock taken
 # says so and waits its turn; after 30 s it gives up.
@@ -1891,13 +1903,8 @@ t_lock_race()
 	[ "$(iface_state "$ifc" "$whole")" = attached ] || xsc attach "$ifc"
 
 	# The lock held by someone else: the command says it waits, then does its work.
-	lab_bg srv "$WORK/holder" "$LAB_PY" -c 'import fcntl, sys, time
-f = open(sys.argv[1], "a")
-fcntl.flock(f, fcntl.LOCK_EX)
-print("held", flush=True)
-time.sleep(float(sys.argv[2]))' "$XSC_LOCK_FILE" 3
+	hold_lock holder 3
 	p=$LAB_BG_PID
-	lab_wait_file "$WORK/holder.out" 10 held || fail "could not take the lock"
 	t0=$(now_unix)
 	rc=0
 	lab_xsc set "$ifc" --engage always >"$WORK/waiter.out" 2>&1 || rc=$?
@@ -1910,13 +1917,8 @@ time.sleep(float(sys.argv[2]))' "$XSC_LOCK_FILE" 3
 	at_least "seconds set waited for a lock held 3 s" "$secs" 2
 	note "set behind a lock held 3 s: waited $secs s, then: $(tail -1 "$WORK/waiter.out")"
 
-	lab_bg srv "$WORK/holder2" "$LAB_PY" -c 'import fcntl, sys, time
-f = open(sys.argv[1], "a")
-fcntl.flock(f, fcntl.LOCK_EX)
-print("held", flush=True)
-time.sleep(float(sys.argv[2]))' "$XSC_LOCK_FILE" 45
+	hold_lock holder2 45
 	p=$LAB_BG_PID
-	lab_wait_file "$WORK/holder2.out" 10 held || fail "could not take the lock"
 	t0=$(now_unix)
 	rc=0
 	lab_xsc detach "$ifc" >"$WORK/giveup.out" 2>&1 || rc=$?
@@ -1930,8 +1932,8 @@ time.sleep(float(sys.argv[2]))' "$XSC_LOCK_FILE" 45
 	at_most "seconds before giving up" "$secs" 40
 	expect_eq "state after the refused detach" "$(iface_state "$ifc" "$whole")" attached
 }
-# Output that scripts read stays clean while a command waits for the lock: the notice that
-# it waits is a message (standard error), not part of what 'deny list' prints.
+# Output that scripts read stays clean while another command holds the lock: reading a
+# list takes no lock, and any notice would go to standard error.
 t_lock_quiet_stdout()
 {
 	local ifc=$LAB_SRV_IF_CLI p rc=0
@@ -1939,13 +1941,8 @@ t_lock_quiet_stdout()
 	own_lock
 	xsc attach "$ifc"
 	xsc deny add "$ifc" 198.19.0.0/16
-	lab_bg srv "$WORK/holder" "$LAB_PY" -c 'import fcntl, sys, time
-f = open(sys.argv[1], "a")
-fcntl.flock(f, fcntl.LOCK_EX)
-print("held", flush=True)
-time.sleep(2)' "$XSC_LOCK_FILE"
+	hold_lock holder 2
 	p=$LAB_BG_PID
-	lab_wait_file "$WORK/holder.out" 10 held || fail "could not take the lock"
 	lab_xsc deny list "$ifc" >"$WORK/list.out" 2>"$WORK/list.err" || rc=$?
 	lab_stop "$p"
 	note "deny list behind a held lock: rc=$rc, stdout: '$(tr '\n' '|' <"$WORK/list.out")'," \
