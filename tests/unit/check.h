@@ -48,5 +48,6 @@ void test_packets(void);
 void test_engage(void);
 void test_key_schedule(void);
 void test_lists(void);
+void test_forgery(void);
 
 #endif /* XSC_TEST_CHECK_H */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/timex.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -33,6 +34,20 @@ static int random_master(struct xsc_master *m, const char *what)
 	return 0;
 }
 
+/*
+ * A shared key makes hosts agree on cookie slots only if their CLOCK_TAI agrees, and
+ * CLOCK_TAI is UTC plus an offset that the time daemon may or may not set (chrony with
+ * leapsectz sets 37 s, systemd-timesyncd leaves 0): say which this host has.
+ */
+static void note_tai_offset(const char *what)
+{
+	struct timex tx = {};
+
+	if (adjtimex(&tx) >= 0)
+		pr_notice("%s: this host's CLOCK_TAI is UTC + %d s; every host sharing the key "
+			  "must have the same offset\n", what, tx.tai);
+}
+
 static int hex_value(int c)
 {
 	return isdigit(c) ? c - '0' : isxdigit(c) ? tolower(c) - 'a' + 10 : -1;
@@ -48,8 +63,9 @@ int key_file_read(const char *path, struct xsc_master *m, const char *what)
 
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		pr_err("%s: key file %s: %s\n", what, path, strerror(errno));
-		return -errno;
+		err = -errno;
+		pr_err("%s: key file %s: %s\n", what, path, strerror(-err));
+		return err;
 	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		pr_err("%s: key file %s: not a regular file\n", what, path);
@@ -92,6 +108,7 @@ int key_file_read(const char *path, struct xsc_master *m, const char *what)
 		pr_err("%s: key file %s: an all-zero key is known to everyone\n", what, path);
 		return -EINVAL;
 	}
+	note_tai_offset(what);
 	return 0;
 }
 
@@ -196,10 +213,11 @@ static int open_keyring(const char *what)
 
 /*
  * Two writes, so that no program ever sees a master change under a generation that names
- * it: first the new master goes where the retiring previous one was, with that one's
- * validity ended; then the generation moves to it and the replaced master gets its
- * validity window. Readers of a half-written value derive a key tagged with what they read,
- * which no later lookup matches (the cache compares masters).
+ * it: first the new master goes where the retired previous one was, with the window that
+ * will be the replaced master's (until then it only lets the new master, ours, validate as
+ * "previous"); then only the generation moves, one aligned 4-byte word. Readers of a
+ * half-written master derive a key tagged with what they read, which no later lookup
+ * matches (the cache compares masters).
  */
 int keys_rotate(const struct xsc_master *m, const char *what)
 {
@@ -226,13 +244,12 @@ int keys_rotate(const struct xsc_master *m, const char *what)
 	}
 	next = kr.gen + 1;
 	kr.master[next & 1] = m->key;
-	kr.prev_until = 0;
+	kr.prev_until = keys_clock_ns() + XSC_COOKIE_VALID_NS;
 	if (bpf_map_update_elem(fd, &zero, &kr, BPF_ANY)) {
 		err = -errno;
 		goto out;
 	}
 	kr.gen = next;
-	kr.prev_until = keys_clock_ns() + XSC_COOKIE_VALID_NS;
 	if (bpf_map_update_elem(fd, &zero, &kr, BPF_ANY))
 		err = -errno;
 out:
