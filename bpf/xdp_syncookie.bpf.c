@@ -12,6 +12,7 @@
 #include "policy/policy.h"
 #include "policy/engage.h"
 #include "policy/lists.h"
+#include "policy/budget.h"
 #include <xdp/xdp_helpers.h>
 
 char LICENSE[] SEC("license") = "GPL";
@@ -48,8 +49,8 @@ struct {
 
 /* Answers the SYN with a cookie SYN-ACK, written over the frame for XDP_TX. */
 static __always_inline int syn_answer(xsc_ctx_t *ctx, const struct pkt *p,
-				      const struct xsc_keyring *kr, __u64 now,
-				      struct xsc_tally *tally)
+				      const struct xsc_policy *pol, const struct xsc_keyring *kr,
+				      __u64 now, struct xsc_tally *tally)
 {
 	struct synack_args args = {};
 	__u32 cur = kr->gen & 1, slot, ts_bits;
@@ -65,6 +66,8 @@ static __always_inline int syn_answer(xsc_ctx_t *ctx, const struct pkt *p,
 	if (args.opts.malformed)
 		return XSC_STAT_DROP_OPT_MALFORMED;
 	ret = csum_verify_segment(ctx, p);
+	if (ret == XSC_CONTINUE)
+		ret = budget_take(p, pol, now);
 	if (ret != XSC_CONTINUE)
 		return ret;
 
@@ -127,7 +130,7 @@ __noinline int handle_syn(xsc_ctx_t *ctx, const struct pkt *p, const struct xsc_
 		return engaged ? XSC_STAT_PASS_SYN_MONITOR : XSC_STAT_PASS_SYN_QUIET;
 	if (!engaged && mode != XSC_ENGAGE_ALWAYS)
 		return XSC_STAT_PASS_SYN_QUIET;
-	return syn_answer(ctx, p, kr, now, tally);
+	return syn_answer(ctx, p, pol, kr, now, tally);
 }
 
 /* The kernel's own cookie (tcp_syncookies=2, or its queue overflowed before we engaged). */

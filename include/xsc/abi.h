@@ -188,6 +188,10 @@ struct xsc_policy {
 	__u32 syn_rate_high;	/* SYN/s to a port that engages it */
 	__u32 syn_rate_low;	/* below this (and queue_low) for hold_s, it disengages */
 	__u32 hold_s;
+	__u32 budget_prefix;	/* cookie SYN-ACKs/s to one /24 or /48; 0: no cap */
+	__u32 budget_global;	/* cookie SYN-ACKs/s from the interface; 0: no cap */
+	__u32 budget_prefix_ns;	/* the same as ns between SYN-ACKs, for the programs */
+	__u32 budget_global_ns;	/* (derived by user space: no division per packet) */
 	__u8 queue_high;	/* % of the listener's backlog that engages it */
 	__u8 queue_low;
 	__u8 engage;		/* enum xsc_engage: the default (never XSC_ENGAGE_DEFAULT) */
@@ -200,6 +204,24 @@ struct xsc_policy {
 #define XSC_LISTS_ALLOW6 (1 << 1)
 #define XSC_LISTS_DENY4 (1 << 2)
 #define XSC_LISTS_DENY6 (1 << 3)
+
+/*
+ * The reflection budget: someone spoofing a victim's addresses can make us send SYN-ACKs
+ * at the victim. Cookie SYN-ACKs are capped per destination prefix (a shared LRU of
+ * XSC_BUDGET_PREFIXES buckets) and per interface (split evenly over the CPUs); a SYN over
+ * either budget is dropped and counted. Defaults: docs/design.md ("Reflection budget").
+ */
+#define XSC_DEFAULT_BUDGET_PREFIX 10000
+#define XSC_DEFAULT_BUDGET_GLOBAL 0	/* off: a cap would drop real clients' SYNs in a flood */
+#define XSC_BUDGET_PREFIXES 65536
+#define XSC_BUDGET_PREFIX4 24
+#define XSC_BUDGET_PREFIX6 48
+#define XSC_BUDGET_BURST_SHIFT 3	/* a bucket holds 1/8 s of its rate */
+struct xsc_budget_key {
+	__u8 family;
+	__u8 pad;
+	__u8 prefix[6];		/* the first 3 (IPv4) or 6 (IPv6) bytes of the client address */
+};
 
 /* Defaults; docs/design.md ("Engaging by itself") says why each. Low = high / 2. */
 #define XSC_DEFAULT_SYN_RATE 20000

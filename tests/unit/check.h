@@ -49,5 +49,6 @@ void test_engage(void);
 void test_key_schedule(void);
 void test_lists(void);
 void test_forgery(void);
+void test_budget(void);
 
 #endif /* XSC_TEST_CHECK_H */

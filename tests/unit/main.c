@@ -73,6 +73,7 @@ int main(int argc, char **argv)
 	test_packets();
 	test_key_schedule();
 	test_lists();
+	test_budget();
 	test_forgery();
 	test_engage();
 	harness_close();
