@@ -17,7 +17,7 @@ TESTS=(handshake_native handshake_skb iperf3 client_options server_syncookies fo
 TESTS+=(live_numbers)
 TESTS+=(service_prometheus service_reload service_stop)
 TESTS+=(lists_deny_flood lists_allow_engaged lists_million fleet_keys replace_under_flood lock_race
-	lock_quiet_stdout budget_prefix)
+	lock_quiet_stdout budget_prefix generic_same_verdicts)
 TEST_TIMEOUT=${XSC_TEST_TIMEOUT:-150}	# seconds per test; the slowest (syn_flood) needs about 25
 PORT=8080
 TT=("$LAB_PY" "$HERE/tcptool.py")
@@ -1985,6 +1985,47 @@ t_budget_prefix()
 	[ "$cookies" -le $((want * 110 / 100)) ] && [ "$cookies" -ge $((want * 90 / 100)) ] ||
 		fail "SYN-ACKs to the flooded /24: $cookies, not within 10% of $want"
 	expect_ge "SYNs over the budget" "$over" $((sent - want * 110 / 100 - sent / 100))
+}
+
+# Generic (skb) mode gives the same verdicts as native mode: the unit suite's packet table,
+# replayed frame by frame over the client's veth, moves the same counters both ways.
+t_generic_same_verdicts()
+{
+	local ifc=$LAB_SRV_IF_CLI mode frames=$WORK/frames native skb
+
+	mkdir -p "$frames"
+	"$LAB_BUILD/test_unit" --dump-frames "$frames" >"$WORK/dump.out" 2>&1 ||
+		fail "dumping the unit suite's frames failed: $(tail -3 "$WORK/dump.out")"
+	# The unit cases' ports, with listeners as in the unit suite.
+	lab_bg srv "$WORK/listeners" "$LAB_PY" -c 'import socket, time
+ss = []
+for port in (80, 443):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.bind(("::", port))
+    s.listen(4096)
+    ss.append(s)
+print("listening", flush=True)
+time.sleep(600)'
+	lab_wait_file "$WORK/listeners.out" 10 listening || fail "the listeners did not start"
+	for mode in native skb; do
+		xsc attach "$ifc" -m "$mode" --engage always --budget-prefix 0
+		snap "$WORK/$mode.before.json"
+		lab_cli "$LAB_PY" "$HERE/replay.py" "$LAB_CLI_IF" "$frames" >"$WORK/$mode.replay" ||
+			fail "replaying the frames failed"
+		sleep 1
+		snap "$WORK/$mode.after.json"
+		xsc detach "$ifc"
+		# not_ip and not_tcp also count the namespaces' own ARP, ND and MLD frames.
+		"${ST[@]}" changed "$WORK/$mode.before.json" "$WORK/$mode.after.json" | tr ' ' '\n' |
+			grep -v '^not_ip=\|^not_tcp=' >"$WORK/$mode.verdicts"
+		note "$mode: $(cat "$WORK/$mode.replay"): $(tr '\n' ' ' <"$WORK/$mode.verdicts")"
+	done
+	native=$(cat "$WORK/native.verdicts")
+	skb=$(cat "$WORK/skb.verdicts")
+	[ -n "$native" ] || fail "the replay moved no counter"
+	[ "$native" = "$skb" ] || fail "skb mode's verdicts differ from native mode's: " \
+		"$(diff "$WORK/native.verdicts" "$WORK/skb.verdicts" | tr '\n' ' ')"
 }
 
 # ---- runner ---------------------------------------------------------------------------
