@@ -54,6 +54,12 @@ static int show(const char *ifname)
 		printf("%s: not attached\n", ifname);
 		return -ENOENT;
 	}
+	if (err == -ENOENT) {
+		printf("%s: HALF ATTACHED: xdp %s, tc %s, no pins in %s (an attach was cut short, or "
+		       "the BPF filesystem was replaced); run 'xdp-syncookie detach %s'\n", ifname,
+		       xdp_id ? "present" : "missing", tc_id ? "present" : "missing", pp.dir, ifname);
+		return err;
+	}
 	if (err) {
 		printf("%s: pins in %s are %s; run 'xdp-syncookie detach %s'\n", ifname, pp.dir,
 		       err == -EPROTO ? "from another version" : "missing or unreadable", ifname);
