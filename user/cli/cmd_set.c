@@ -8,6 +8,7 @@
 #include "cmd.h"
 #include "failpoint.h"
 #include "lists.h"
+#include "mapset.h"
 #include "log.h"
 
 static const enum opt_id set_opts[] = { OPTS_POLICY, OPT_ALLOW_FILE, OPT_DENY_FILE, OPT_END };
@@ -42,6 +43,9 @@ static int prepare(const char *ifname, const struct policy_change *c, struct tar
 		       pin_fs());
 		return err;
 	}
+	err = mapset_check_pins(&pp, what);
+	if (err)
+		return err;
 	t->outer_fd = pin_open_map(&pp, XSC_MAP_POLICY, 0);
 	t->lists_fd[0] = pin_open_map(&pp, XSC_MAP_LISTS4, 0);
 	t->lists_fd[1] = pin_open_map(&pp, XSC_MAP_LISTS6, 0);

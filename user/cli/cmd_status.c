@@ -9,6 +9,7 @@
 #include "cmd.h"
 #include "export.h"
 #include "loader.h"
+#include "mapset.h"
 #include "log.h"
 
 static const enum opt_id status_opts[] = { OPT_END };
@@ -65,6 +66,9 @@ static int show(const char *ifname)
 		       err == -EPROTO ? "from another version" : "missing or unreadable", ifname);
 		return err;
 	}
+	snprintf(when, sizeof(when), "status %.*s", IF_NAMESIZE, ifname);
+	if (mapset_check_pins(&pp, when))
+		return -EPROTO;
 	t = info.attached_at;
 	if (localtime_r(&t, &tm))
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
