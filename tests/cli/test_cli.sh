@@ -664,5 +664,56 @@ if ip netns exec "$ns" tc qdisc show dev v0 | grep -q clsact; then
 	ip netns exec "$ns" tc qdisc del dev v0 clsact
 fi
 
+# Tampered pins: a map of another type or size in place of ours is refused, by name.
+for m in v0/xsc_policy v0/xsc_stats xsc_host_keys; do
+	expect "tampered $m: attach v0" 0 "v0: attached" attach v0
+	rm "$fs/xdp-syncookie/$m"
+	ip netns exec "$ns" bpftool map create "$fs/xdp-syncookie/$m" type array key 4 value 8 \
+		entries 1 name "${m#*/}"
+	for c in "attach --replace v0" "stats v0" "status v0" "set v0 --engage never"; do
+		# shellcheck disable=SC2086
+		expect "tampered $m: $c refuses, naming the map" 1 \
+			"$fs/xdp-syncookie/$m is not a map of this version.*detach" $c
+	done
+	expect "tampered $m: detach" 0 "v0: detached" detach v0
+	nothing_left "...nothing left" v0
+	no_pins "...no pins left"
+done
+
+# Memory runs out: attach in a memory-limited cgroup fails cleanly. cgroup v2 where it has
+# the memory controller, else v1's (here: v2 carries only hugetlb, memory is bound to v1).
+fp_cg=""
+cg_rel=$(sed -n 's/^0:://p' /proc/self/cgroup)
+cg2=$(findmnt -nt cgroup2 -o TARGET | head -1)
+cg1=$(findmnt -nt cgroup -O memory -o TARGET | head -1)
+if [ -n "$cg2" ] && grep -qw memory "$cg2$cg_rel/cgroup.controllers" 2>/dev/null &&
+	grep -qw memory "$cg2$cg_rel/cgroup.subtree_control" 2>/dev/null; then
+	fp_cg=$cg2$cg_rel/xsc-cli-$$; limit_file=memory.max
+elif [ -n "$cg1" ]; then
+	fp_cg=$cg1$(sed -n 's/^[0-9]*:memory://p' /proc/self/cgroup)/xsc-cli-$$
+	limit_file=memory.limit_in_bytes
+fi
+if [ -n "$fp_cg" ] && mkdir "$fp_cg"; then
+	trap 'rmdir "$fp_cg" 2>/dev/null; cleanup' EXIT
+	echo "note memory limit through $fp_cg/$limit_file"
+	hit=""
+	for mib in 12 16 20 24; do
+		echo $((mib << 20)) >"$fp_cg/$limit_file"
+		out=$(sh -c 'echo $$ >"$1/cgroup.procs"; shift; exec "$@"' sh "$fp_cg" \
+			ip netns exec "$ns" env LIBXDP_BPFFS="$fs" "$tool" attach v0 2>&1)
+		rc=$?
+		nothing_left "memory.max $mib MiB: attach left nothing (exit $rc)" v0
+		[ "$rc" -eq 0 ] && { run detach v0; break; }
+		if [ "$rc" -eq 1 ] && grep -q "attach v0: .*Cannot allocate memory" <<<"$out"; then
+			hit=$mib; ok "memory.max $mib MiB: attach exits 1: $(tail -1 <<<"$out")"; break
+		fi
+	done
+	[ -n "$hit" ] || bad "attach under a memory limit fails with 'Cannot allocate memory'" "never did"
+	no_pins "...no pins left"
+	rmdir "$fp_cg" || bad "memory cgroup removed" "rmdir failed"
+else
+	echo "note no cgroup memory controller to limit: memory test skipped"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
