@@ -558,5 +558,210 @@ out=$(ip netns exec "$ns" env LIBXDP_BPFFS=/tmp "$tool" attach v0 2>&1); rc=$?
 if [ "$rc" -eq 1 ] && grep -q "no BPF filesystem at /tmp" <<<"$out"; then ok "no bpffs: clear error"; else bad "no bpffs: clear error" "exit $rc"; fi
 nothing_left "no bpffs: nothing attached" v0
 
+# ---- Faults (issue 9): every step of attach, replace and set fails cleanly ----------------
+
+# run_fp FAILPOINTS CMD...: run with XSC_FAILPOINT set; sets $out and $rc.
+run_fp() {
+	local fp=$1
+	shift
+	out=$(ip netns exec "$ns" env LIBXDP_BPFFS="$fs" XSC_FAILPOINT="$fp" "$tool" "$@" 2>&1)
+	rc=$?
+}
+
+# expect_fp NAME FAILPOINT CMD...: exit 1 naming the failpoint.
+expect_fp() {
+	local name=$1 fp=$2
+	shift 2
+	run_fp "$fp" "$@"
+	if [ "$rc" -ne 1 ]; then bad "$name" "exit $rc, want 1"
+	elif ! grep -q "failpoint ${fp%:*}" <<<"$out"; then bad "$name" "no 'failpoint ${fp%:*}' message"
+	else ok "$name"; fi
+}
+
+# no_clsact NAME IFACE: no clsact qdisc on IFACE (the tests' interfaces have none of their own).
+no_clsact() {
+	if ip netns exec "$ns" tc qdisc show dev "$2" | grep -q clsact; then
+		out=$(ip netns exec "$ns" tc qdisc show dev "$2"); bad "$1" "a clsact qdisc is left"
+	else ok "$1"; fi
+}
+
+# no_pins NAME: nothing pinned under the test's bpffs but the kernel's own debug files.
+no_pins() {
+	out=$(find "$fs" -mindepth 1 ! -type d ! -name progs.debug ! -name maps.debug)
+	if [ -z "$out" ]; then ok "$1"; else bad "$1" "pins left"; fi
+}
+
+# prog_ids IFACE: "XDP-ID TC-ID" as status shows them.
+prog_ids() {
+	run status "$1"
+	sed -nE 's/^  (xdp|tc): .*, id ([0-9]+).*/\2/p' <<<"$out" | tr '\n' ' '
+}
+
+attach_fps="attach.maps_created attach.maps_filled attach.programs_loaded attach.tc_attached
+	attach.xdp_attached attach.record_written attach.pinned"
+no_clsact "faults: no clsact qdisc on v0 to start with" v0
+for other in "" v1; do
+	alone=${other:+ (v1 attached)}
+	[ -n "$other" ] && expect "faults: attach v1 next to the failing one" 0 "v1: attached" attach v1
+	for fp in $attach_fps; do
+		expect_fp "failpoint $fp$alone: attach fails" "$fp" attach v0 --ports 80
+		expect "...status says v0 is not attached" 1 "^v0: not attached" status v0
+		nothing_left "...nothing left on v0" v0
+		no_clsact "...no clsact qdisc left" v0
+		[ -n "$other" ] && expect "...v1 still attached and whole" 0 "^v1: attached" status v1
+	done
+	expect "...attach still works afterwards$alone" 0 "v0: attached" attach v0
+	expect "...and detach" 0 "v0: detached" detach v0
+	[ -n "$other" ] && expect "faults: detach v1" 0 "v1: detached" detach v1
+	nothing_left "...nothing left$alone" v0
+	no_pins "...no pins at all$alone"
+done
+
+expect "faults: attach v0 for the replace failpoints" 0 "v0: attached" attach v0 --ports 80,443
+for fp in replace.maps_reused replace.programs_loaded replace.tc_replaced replace.xdp_replaced \
+	replace.record_written; do
+	before=$(prog_ids v0)
+	expect_fp "failpoint $fp: attach --replace fails" "$fp" attach --replace v0
+	case $fp in
+	replace.xdp_replaced | replace.record_written)
+		grep -q "the new programs are in force" <<<"$out" && ok "...and says the new programs act" ||
+			bad "...and says the new programs act" "no such message"
+		after=$(prog_ids v0)
+		[ "$after" != "$before" ] && [ -n "${after// /}" ] && ok "...new programs in force" ||
+			{ out="$before -> $after"; bad "...new programs in force" "ids"; } ;;
+	*)
+		after=$(prog_ids v0)
+		[ "$after" = "$before" ] && ok "...the old programs stay in force ($after)" ||
+			{ out="$before -> $after"; bad "...the old programs stay in force" "ids changed"; } ;;
+	esac
+	expect "...status: attached and whole" 0 "^v0: attached" status v0
+	expect "...policy kept" 0 "ports: +80,443" status v0
+	[ "$(ip -n "$ns" -d link show v0 | grep -c 'prog/xdp')" -ge 1 ] && ok "...XDP on the link" ||
+		{ out=""; bad "...XDP on the link" "none"; }
+done
+expect "...a clean attach --replace afterwards" 0 "v0: upgraded in place" attach --replace v0
+expect "...status: whole" 0 "^v0: attached" status v0
+expect "...detach" 0 "v0: detached" detach v0
+nothing_left "...nothing left after the replace failpoints" v0
+no_clsact "...no clsact qdisc left" v0
+no_pins "...no pins left"
+
+printf '198.51.100.0/24\n' >"$scratch/fp.deny1"
+printf '203.0.113.0/24\n2001:db8::/32\n' >"$scratch/fp.deny2"
+expect "faults: attach v0 for the set failpoints" 0 "v0: attached" \
+	attach v0 --ports 80,443 --engage auto --deny-file "$scratch/fp.deny1"
+run status v0; status0=$out
+run deny list v0; deny0=$out
+for fp in set.policy_read set.lists_swapped set.policy_installed; do
+	expect_fp "failpoint $fp: set fails" "$fp" set v0 --engage never --ports 8080 \
+		--deny-file "$scratch/fp.deny2"
+	run status v0
+	[ "$rc" -eq 0 ] && [ "$out" = "$status0" ] && ok "...status: attached, the old policy in force" ||
+		bad "...status: attached, the old policy in force" "rc $rc or status changed"
+	run deny list v0
+	[ "$out" = "$deny0" ] && ok "...the old deny list in force" || bad "...the old deny list in force" "changed"
+done
+expect "...a clean set afterwards" 0 "v0: policy set" set v0 --engage never --deny-file "$scratch/fp.deny2"
+expect "...takes effect" 0 "engage: +never" status v0
+expect "...detach" 0 "v0: detached" detach v0
+nothing_left "...nothing left after the set failpoints" v0
+no_pins "...no pins left"
+
+# SIGKILL in the middle of attach: the next attach cleans up or refuses, detach leaves nothing.
+for fp in attach.tc_attached attach.xdp_attached; do
+	ip netns exec "$ns" env LIBXDP_BPFFS="$fs" XSC_FAILPOINT="$fp:hang" "$tool" attach v0 \
+		>"$scratch/hang.out" 2>&1 &
+	hang=$!
+	for _ in $(seq 100); do grep -q hanging "$scratch/hang.out" && break; sleep 0.1; done
+	grep -q "failpoint $fp: hanging" "$scratch/hang.out" && ok "kill -9 at $fp: attach reached it" ||
+		{ out=$(cat "$scratch/hang.out"); bad "kill -9 at $fp: attach reached it" "no hang"; }
+	kill -9 "$hang"
+	wait "$hang" 2>/dev/null
+	expect "...status tells the half attachment" 1 "^v0: HALF ATTACHED: xdp $([ $fp = attach.tc_attached ] && echo missing || echo present), tc present" status v0
+	if [ "$fp" = attach.tc_attached ]; then
+		expect "...a new attach removes the stale TC filter and attaches" 0 \
+			"removing the TC filter of an interrupted attach" attach v0
+		expect "...status: whole" 0 "^v0: attached" status v0
+	else
+		expect "...a new attach refuses, pointing at detach" 1 "already attached.*detach first" attach v0
+	fi
+	expect "...detach" 0 "v0: detached" detach v0
+	nothing_left "...nothing left (XDP, TC filter, pins)" v0
+	no_pins "...no pins left"
+	# Whether the killed attach made the clsact qdisc died with it: it stays (documented).
+	if ip netns exec "$ns" tc qdisc show dev v0 | grep -q clsact; then
+		echo "note ...a clsact qdisc made by the killed attach stays; removing it"
+		ip netns exec "$ns" tc qdisc del dev v0 clsact
+	fi
+done
+
+# The bpffs unmounted under the tool: clear errors, protection continues, detach without pins.
+expect "bpffs gone: attach v0" 0 "v0: attached" attach v0
+umount "$fs"
+expect "bpffs gone: status names the BPF filesystem" 1 "no BPF filesystem at $fs" status v0
+expect "bpffs gone: stats names the BPF filesystem" 1 "no BPF filesystem at $fs" stats v0
+expect "bpffs gone: set names the BPF filesystem" 1 "no BPF filesystem at $fs" set v0 --engage never
+ip -n "$ns" -d link show v0 | grep -q "prog/xdp" && ok "bpffs gone: XDP stays on the link" ||
+	{ out=""; bad "bpffs gone: XDP stays on the link" "none"; }
+mount -t bpf bpf "$fs"
+expect "bpffs empty: status tells the half attachment" 1 "HALF ATTACHED: xdp present, tc present, no pins" status v0
+expect "bpffs empty: detach removes the programs without pins" 0 "v0: detached" detach v0
+nothing_left "...nothing left (XDP, TC filter, pins)" v0
+if ip netns exec "$ns" tc qdisc show dev v0 | grep -q clsact; then
+	echo "note ...the clsact qdisc attach made stays: the record saying so was on the lost bpffs"
+	ip netns exec "$ns" tc qdisc del dev v0 clsact
+fi
+
+# Tampered pins: a map of another type or size in place of ours is refused, by name.
+for m in v0/xsc_policy v0/xsc_stats xsc_host_keys; do
+	expect "tampered $m: attach v0" 0 "v0: attached" attach v0
+	rm "$fs/xdp-syncookie/$m"
+	ip netns exec "$ns" bpftool map create "$fs/xdp-syncookie/$m" type array key 4 value 8 \
+		entries 1 name "${m#*/}"
+	for c in "attach --replace v0" "stats v0" "status v0" "set v0 --engage never"; do
+		# shellcheck disable=SC2086
+		expect "tampered $m: $c refuses, naming the map" 1 \
+			"$fs/xdp-syncookie/$m is not a map of this version.*detach" $c
+	done
+	expect "tampered $m: detach" 0 "v0: detached" detach v0
+	nothing_left "...nothing left" v0
+	no_pins "...no pins left"
+done
+
+# Memory runs out: attach in a memory-limited cgroup fails cleanly. cgroup v2 where it has
+# the memory controller, else v1's (here: v2 carries only hugetlb, memory is bound to v1).
+fp_cg=""
+cg_rel=$(sed -n 's/^0:://p' /proc/self/cgroup)
+cg2=$(findmnt -nt cgroup2 -o TARGET | head -1)
+cg1=$(findmnt -nt cgroup -O memory -o TARGET | head -1)
+if [ -n "$cg2" ] && grep -qw memory "$cg2$cg_rel/cgroup.controllers" 2>/dev/null &&
+	grep -qw memory "$cg2$cg_rel/cgroup.subtree_control" 2>/dev/null; then
+	fp_cg=$cg2$cg_rel/xsc-cli-$$; limit_file=memory.max
+elif [ -n "$cg1" ]; then
+	fp_cg=$cg1$(sed -n 's/^[0-9]*:memory://p' /proc/self/cgroup)/xsc-cli-$$
+	limit_file=memory.limit_in_bytes
+fi
+if [ -n "$fp_cg" ] && mkdir "$fp_cg"; then
+	trap 'rmdir "$fp_cg" 2>/dev/null; cleanup' EXIT
+	echo "note memory limit through $fp_cg/$limit_file"
+	hit=""
+	for mib in 12 16 20 24; do
+		echo $((mib << 20)) >"$fp_cg/$limit_file"
+		out=$(sh -c 'echo $$ >"$1/cgroup.procs"; shift; exec "$@"' sh "$fp_cg" \
+			ip netns exec "$ns" env LIBXDP_BPFFS="$fs" "$tool" attach v0 2>&1)
+		rc=$?
+		nothing_left "memory.max $mib MiB: attach left nothing (exit $rc)" v0
+		[ "$rc" -eq 0 ] && { run detach v0; break; }
+		if [ "$rc" -eq 1 ] && grep -q "attach v0: .*Cannot allocate memory" <<<"$out"; then
+			hit=$mib; ok "memory.max $mib MiB: attach exits 1: $(tail -1 <<<"$out")"; break
+		fi
+	done
+	[ -n "$hit" ] || bad "attach under a memory limit fails with 'Cannot allocate memory'" "never did"
+	no_pins "...no pins left"
+	rmdir "$fp_cg" || bad "memory cgroup removed" "rmdir failed"
+else
+	echo "note no cgroup memory controller to limit: memory test skipped"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -18,6 +18,7 @@ TESTS+=(live_numbers)
 TESTS+=(service_prometheus service_reload service_stop)
 TESTS+=(lists_deny_flood lists_allow_engaged lists_million fleet_keys replace_under_flood lock_race
 	lock_quiet_stdout budget_prefix generic_same_verdicts)
+TESTS+=(iface_deleted_flood)
 TEST_TIMEOUT=${XSC_TEST_TIMEOUT:-150}	# seconds per test; the slowest (syn_flood) needs about 25
 PORT=8080
 TT=("$LAB_PY" "$HERE/tcptool.py")
@@ -2026,6 +2027,36 @@ time.sleep(600)'
 	[ -n "$native" ] || fail "the replay moved no counter"
 	[ "$native" = "$skb" ] || fail "skb mode's verdicts differ from native mode's: " \
 		"$(diff "$WORK/native.verdicts" "$WORK/skb.verdicts" | tr '\n' ' ')"
+}
+
+# The interface deleted in the middle of a flood: nothing crashes, status says it is gone,
+# detach removes its pins, and nothing is left.
+t_iface_deleted_flood()
+{
+	local ifc=$LAB_SRV_IF_ATK rc=0 out pins
+
+	xsc attach "$ifc" --engage always
+	flood_bg del 2000000 8 50000
+	sleep 2
+	lab_srv ip link del dev "$ifc"
+	out=$(lab_xsc status "$ifc" 2>&1) || rc=$?
+	note "status after the link was deleted mid-flood: rc=$rc: $(head -1 <<<"$out")"
+	expect_eq "status of a deleted interface: exit code" "$rc" 1
+	grep -q "INTERFACE GONE" <<<"$out" || fail "status does not say the interface is gone: $out"
+	rc=0
+	out=$(lab_xsc stats "$ifc" 2>&1) || rc=$?
+	[ "$rc" -le 1 ] || fail "stats of a deleted interface exited $rc: $out"
+	lab_stop "$FLOOD_PID" || true
+	rc=0
+	out=$(lab_xsc detach "$ifc" 2>&1) || rc=$?
+	note "detach of the deleted interface: rc=$rc: $(head -1 <<<"$out")"
+	expect_eq "detach of a deleted interface: exit code" "$rc" 0
+	pins=$(pin_names)
+	[ -z "$pins" ] || fail "pins left after detach: $pins"
+	[ -z "$(leftovers "$LAB_SRV_IF_CLI")" ] || fail "left on $LAB_SRV_IF_CLI: $(leftovers "$LAB_SRV_IF_CLI")"
+	rc=0
+	lab_xsc status "$ifc" >/dev/null 2>&1 || rc=$?
+	expect_eq "status after detach: exit code" "$rc" 1
 }
 
 # ---- runner ---------------------------------------------------------------------------

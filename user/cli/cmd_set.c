@@ -4,8 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include "cmd.h"
+#include "failpoint.h"
 #include "lists.h"
+#include "mapset.h"
 #include "log.h"
 
 static const enum opt_id set_opts[] = { OPTS_POLICY, OPT_ALLOW_FILE, OPT_DENY_FILE, OPT_END };
@@ -14,6 +17,11 @@ struct target {
 	int outer_fd;
 	int lists_fd[2];		/* xsc_lists4, xsc_lists6 */
 	struct xsc_policy pol;
+	/* What was in force, for a set that fails part-way: the policy, and per list kind
+	 * the tries it replaced (fd, -1 for none) once saved[kind]. */
+	struct xsc_policy old;
+	int old_trie[XSC_LIST_KINDS][2];
+	bool saved[XSC_LIST_KINDS];
 };
 
 /* The list files, read once for every interface; NULL where not given. */
@@ -35,6 +43,9 @@ static int prepare(const char *ifname, const struct policy_change *c, struct tar
 		       pin_fs());
 		return err;
 	}
+	err = mapset_check_pins(&pp, what);
+	if (err)
+		return err;
 	t->outer_fd = pin_open_map(&pp, XSC_MAP_POLICY, 0);
 	t->lists_fd[0] = pin_open_map(&pp, XSC_MAP_LISTS4, 0);
 	t->lists_fd[1] = pin_open_map(&pp, XSC_MAP_LISTS6, 0);
@@ -48,25 +59,73 @@ static int prepare(const char *ifname, const struct policy_change *c, struct tar
 		pr_err("%s: reading the policy in force: %s\n", what, strerror(-err));
 		return err;
 	}
+	err = failpoint("set.policy_read");
+	if (err)
+		return err;
+	t->old = t->pol;
 	return policy_apply(&t->pol, c, what);
 }
 
-/* Puts the lists and then the policy in force: the policy marks which lists are in use. */
+/* Holds the tries in force for a list kind, so a failed set can put them back. */
+static void save_tries(struct target *t, __u32 kind)
+{
+	for (int f = 0; f < 2; f++) {
+		__u32 id = 0;
+
+		t->old_trie[kind][f] = bpf_map_lookup_elem(t->lists_fd[f], &kind, &id) || !id ?
+					       -1 : bpf_map_get_fd_by_id(id);
+	}
+	t->saved[kind] = true;
+}
+
+/* Undoes a set that failed part-way, in reverse: the old policy, then the old tries. */
+static void undo(const char *what, struct target *t)
+{
+	bool whole = !policy_install(t->outer_fd, &t->old);
+
+	for (__u32 kind = 0; kind < XSC_LIST_KINDS; kind++) {
+		for (int f = 0; f < 2 && t->saved[kind]; f++) {
+			int fd = t->old_trie[kind][f];
+
+			if (fd >= 0 ? bpf_map_update_elem(t->lists_fd[f], &kind, &fd, BPF_ANY) :
+				      bpf_map_delete_elem(t->lists_fd[f], &kind) && errno != ENOENT)
+				whole = false;
+		}
+	}
+	if (!whole)
+		pr_err("%s: could not put everything back; check 'xdp-syncookie status' and set "
+		       "the policy again\n", what);
+}
+
+static void release_tries(struct target *t)
+{
+	for (int kind = 0; kind < XSC_LIST_KINDS; kind++)
+		for (int f = 0; f < 2 && t->saved[kind]; f++)
+			if (t->old_trie[kind][f] >= 0)
+				close(t->old_trie[kind][f]);
+}
+
+/* Puts the lists and then the policy in force: the policy marks which lists are in use.
+ * On failure what was in force goes back. */
 static int install(const char *ifname, struct target *t, const struct inputs *in)
 {
 	char what[64];
 	int err = 0;
 
 	snprintf(what, sizeof(what), "set %s", ifname);
-	for (int kind = 0; kind < XSC_LIST_KINDS && !err; kind++)
-		if (in->list[kind])
-			err = lists_swap(t->lists_fd[0], t->lists_fd[1], kind, in->list[kind],
-					 &t->pol.lists, what);
-	if (err)
-		return err;
-	err = policy_install(t->outer_fd, &t->pol);
-	if (err)
+	for (int kind = 0; kind < XSC_LIST_KINDS && !err; kind++) {
+		if (!in->list[kind])
+			continue;
+		save_tries(t, kind);
+		err = lists_swap(t->lists_fd[0], t->lists_fd[1], kind, in->list[kind],
+				 &t->pol.lists, what);
+	}
+	err = err ?: failpoint("set.lists_swapped");
+	if (!err && (err = policy_install(t->outer_fd, &t->pol)))
 		pr_err("%s: installing the policy: %s\n", what, strerror(-err));
+	err = err ?: failpoint("set.policy_installed");
+	if (err)
+		undo(what, t);
 	return err;
 }
 
@@ -122,6 +181,7 @@ out:
 		for (int f = 0; f < 2; f++)
 			if (t[i].lists_fd[f] >= 0)
 				close(t[i].lists_fd[f]);
+		release_tries(&t[i]);
 	}
 	for (int kind = 0; kind < XSC_LIST_KINDS; kind++)
 		prefix_set_free(in.list[kind]);

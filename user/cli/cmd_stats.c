@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cmd.h"
+#include "mapset.h"
 #include "export.h"
 #include "log.h"
 
@@ -207,7 +208,13 @@ static int run(const struct opt_values *v, int argc, char **argv)
 		__u64 totals[XSC_STAT_SLOTS];
 		json_object *o = NULL;
 		int err = pin_paths(names[i], &pp);
+		char what[64];
 
+		snprintf(what, sizeof(what), "stats %.*s", IF_NAMESIZE, names[i]);
+		if (!err && mapset_check_pins(&pp, what)) {
+			rc = EXIT_FAILED;
+			continue;
+		}
 		err = err ?: stats_read(&pp, totals);
 		if (!err && json)
 			err = iface_json(&pp, totals, &o);

@@ -9,6 +9,7 @@
 #include "cmd.h"
 #include "export.h"
 #include "loader.h"
+#include "mapset.h"
 #include "log.h"
 
 static const enum opt_id status_opts[] = { OPT_END };
@@ -54,11 +55,20 @@ static int show(const char *ifname)
 		printf("%s: not attached\n", ifname);
 		return -ENOENT;
 	}
+	if (err == -ENOENT) {
+		printf("%s: HALF ATTACHED: xdp %s, tc %s, no pins in %s (an attach was cut short, or "
+		       "the BPF filesystem was replaced); run 'xdp-syncookie detach %s'\n", ifname,
+		       xdp_id ? "present" : "missing", tc_id ? "present" : "missing", pp.dir, ifname);
+		return err;
+	}
 	if (err) {
 		printf("%s: pins in %s are %s; run 'xdp-syncookie detach %s'\n", ifname, pp.dir,
 		       err == -EPROTO ? "from another version" : "missing or unreadable", ifname);
 		return err;
 	}
+	snprintf(when, sizeof(when), "status %.*s", IF_NAMESIZE, ifname);
+	if (mapset_check_pins(&pp, when))
+		return -EPROTO;
 	t = info.attached_at;
 	if (localtime_r(&t, &tm))
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);

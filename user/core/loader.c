@@ -18,6 +18,7 @@
 #include <bpf/btf.h>
 #include <linux/if_link.h>
 #include <bpf/libbpf.h>
+#include "failpoint.h"
 #include "keys.h"
 #include "lists.h"
 #include "loader.h"
@@ -28,6 +29,7 @@
 #include "tc_handoff.skel.h"
 
 #define XDP_PROG_NAME "xdp_syncookie"
+#define TC_PROG_NAME "tc_handoff"
 
 static int check_kernel(const char *ifname)
 {
@@ -260,17 +262,40 @@ static int attach_xdp(const char *ifname, int ifindex, struct xdp_syncookie *xs,
 	return err;
 }
 
+/* Whether program id is a TC handoff of ours (by name: any build's, not just this one). */
+static bool tc_prog_is_ours(__u32 id)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id);
+	bool ours;
+
+	if (fd < 0)
+		return false;
+	ours = !bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(info.name, TC_PROG_NAME);
+	close(fd);
+	return ours;
+}
+
 /* Pins whose programs are gone (the tool was interrupted, the interface was re-created)
  * are removed; pins of a live attachment or of another layout are an error. */
 static int check_existing(const char *ifname, int ifindex, const struct pin_paths *pp)
 {
 	struct xsc_attach_info info;
+	__u32 tc_id;
 	int err;
 
 	if (xsc_xdp_prog_id(ifindex, NULL)) {
 		pr_err("attach %s: already attached (see 'xdp-syncookie status %s'; detach first)\n",
 		       ifname, ifname);
 		return -EEXIST;
+	}
+	/* An attach killed after its TC step leaves our filter and no pins. Whether that
+	 * attach made the clsact qdisc died with it, so the qdisc stays. */
+	tc_id = xsc_tc_prog_id(ifindex);
+	if (tc_id && !pin_dir_exists(pp) && tc_prog_is_ours(tc_id)) {
+		pr_info("attach %s: removing the TC filter of an interrupted attach\n", ifname);
+		detach_tc(ifindex, false);
 	}
 	if (!pin_dir_exists(pp))
 		return 0;
@@ -505,6 +530,9 @@ static int xsc_replace(const char *ifname, const struct attach_opts *o)
 	err = mapset_open(&ms, &pp, true, what);
 	if (err)
 		return err;
+	err = failpoint("replace.maps_reused");
+	if (err)
+		goto out;
 	if (bpf_map_lookup_elem(mapset_fd(&ms, XSC_MAP_ACTIVE), &zero, &active) || !active)
 		active = XSC_INSTANCE_A;
 	/* A one-step swap keeps the instance; two programs side by side need two. */
@@ -518,10 +546,16 @@ static int xsc_replace(const char *ifname, const struct attach_opts *o)
 		pr_err("%s: loading the XDP program: %s (-v shows the verifier log)\n", what,
 		       strerror(-err));
 	}
+	err = err ?: failpoint("replace.programs_loaded");
 	old_tc_id = info.tc_prog_id;
 	err = err ?: replace_tc(what, ifindex, tc, &info);
 	if (err)
 		goto out;
+	err = failpoint("replace.tc_replaced");
+	if (err) {
+		restore_tc(what, ifindex, old_tc_id);
+		goto out;
+	}
 	if (legacy) {
 		err = replace_xdp_legacy(what, ifindex, old_id, xs, info.xdp_mode);
 		info.xdp_prog_id = err ? old_id : xsc_xdp_prog_id(ifindex, NULL);
@@ -532,13 +566,18 @@ static int xsc_replace(const char *ifname, const struct attach_opts *o)
 		restore_tc(what, ifindex, old_tc_id);
 		goto out;
 	}
+	/* From here the upgrade is done: the new programs act, and a failure only leaves the
+	 * record behind (status and detach read the live programs, not the record). */
+	err = failpoint("replace.xdp_replaced");
 	info.instance = next;
 	info.replaced_at = time(NULL);
 	info.replaces++;
-	err = write_info(&ms, &info);
+	err = err ?: write_info(&ms, &info);
+	err = err ?: failpoint("replace.record_written");
 	err = err ?: mapset_pin(&ms, &pp, o->group_given ? o->group : (gid_t)-1);
 	if (err)
-		pr_err("%s: updating the pins under %s: %s\n", what, pp.dir, strerror(-err));
+		pr_err("%s: the new programs are in force, but updating the pins under %s failed: "
+		       "%s; run 'attach --replace %s' again\n", what, pp.dir, strerror(-err), ifname);
 out:
 	xdp_syncookie__destroy(xs);
 	tc_handoff__destroy(tc);
@@ -580,8 +619,11 @@ int xsc_attach(const char *ifname, const struct attach_opts *o)
 	if (err)
 		return err;
 	maps_open = true;
-	err = maps_fill(what, &ms, o);
+	err = failpoint("attach.maps_created");
+	err = err ?: maps_fill(what, &ms, o);
+	err = err ?: failpoint("attach.maps_filled");
 	err = err ?: load_programs(what, &ms, &o->settings, XSC_INSTANCE_A, &xs, &tc);
+	err = err ?: failpoint("attach.programs_loaded");
 	if (err)
 		goto out;
 
@@ -589,14 +631,18 @@ int xsc_attach(const char *ifname, const struct attach_opts *o)
 	if (err)
 		goto out;
 	tc_attached = true;
-	err = attach_xdp(ifname, ifindex, xs, o->mode, &info);
+	err = failpoint("attach.tc_attached");
+	err = err ?: attach_xdp(ifname, ifindex, xs, o->mode, &info);
 	if (err)
 		goto out;
 	xdp_attached = true;
-	err = write_info(&ms, &info);
-	err = err ?: mapset_pin(&ms, &pp, o->group_given ? o->group : (gid_t)-1);
-	if (err)
+	err = failpoint("attach.xdp_attached");
+	if (!err && (err = write_info(&ms, &info)))
+		pr_err("attach %s: writing the attach record: %s\n", ifname, strerror(-err));
+	err = err ?: failpoint("attach.record_written");
+	if (!err && (err = mapset_pin(&ms, &pp, o->group_given ? o->group : (gid_t)-1)))
 		pr_err("attach %s: pinning maps under %s: %s\n", ifname, pp.dir, strerror(-err));
+	err = err ?: failpoint("attach.pinned");
 out:
 	if (err) {
 		if (xdp_attached)

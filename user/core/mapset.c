@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The maps of an attachment: created from the XDP object's definitions, shared by name, pinned. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -41,6 +42,46 @@ static int reuse_pinned(struct bpf_map *map, const struct pin_paths *pp, const c
 	err = bpf_map__reuse_fd(map, fd);
 	close(fd);
 	*reused = !err;
+	return err;
+}
+
+int mapset_check_pins(const struct pin_paths *pp, const char *what)
+{
+	struct xdp_syncookie *skel = xdp_syncookie__open();
+	struct bpf_map *map;
+	int err = 0;
+
+	if (!skel) {
+		err = -errno;
+		pr_err("%s: opening the BPF object: %s\n", what, strerror(-err));
+		return err;
+	}
+	bpf_object__for_each_map(map, skel->obj) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+		char path[PATH_MAX];
+		int fd;
+
+		if (bpf_map__is_internal(map))
+			continue;
+		fd = pin_open_map(pp, bpf_map__name(map), 0);
+		if (fd < 0)
+			continue;	/* a missing pin is the caller's "not attached" */
+		if (!map_fits(fd, map)) {
+			bpf_obj_get_info_by_fd(fd, &info, &len);
+			pin_map_path(pp, bpf_map__name(map), path, sizeof(path));
+			pr_err("%s: %s is not a map of this version of xdp-syncookie (type %u, key %u, "
+			       "value %u, %u entries; want type %u, key %u, value %u, %u entries); "
+			       "run 'xdp-syncookie detach' on %s and attach again\n", what, path,
+			       info.type, info.key_size, info.value_size, info.max_entries,
+			       bpf_map__type(map), bpf_map__key_size(map), bpf_map__value_size(map),
+			       bpf_map__max_entries(map),
+			       pin_is_host_map(bpf_map__name(map)) ? "every interface" : "it");
+			err = -EPROTO;
+		}
+		close(fd);
+	}
+	xdp_syncookie__destroy(skel);
 	return err;
 }
 

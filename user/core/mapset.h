@@ -29,6 +29,9 @@ struct mapset {
  * with a message naming it). On error nothing is left open. */
 int mapset_open(struct mapset *ms, const struct pin_paths *pp, bool reuse_iface,
 		const char *what);
+/* Checks every pinned map of pp against this build's definitions: -EPROTO, with a
+ * message naming each one of another type or size (a tampered or foreign pin). */
+int mapset_check_pins(const struct pin_paths *pp, const char *what);
 /* Makes every map of obj (not yet loaded) use the set's map of the same name. */
 int mapset_share(const struct mapset *ms, struct bpf_object *obj);
 /* The fd of the named map, or -ENOENT. */
