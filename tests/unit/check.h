@@ -38,10 +38,6 @@ void verdict_case(const char *name, const struct pkt_spec *s, int action, int re
 void spec_final_ack(const struct pkt_spec *syn, uint32_t cookie, const struct xdp_result *synack,
 		    struct pkt_spec *ack);
 
-/* The unit namespace's own (non-loopback) addresses, for cases with real local sockets. */
-#define LOCAL4 "198.18.9.1"
-#define LOCAL6 "2001:2:0:9::1"
-
 
 /* The groups of cases. */
 void test_packets(void);
