@@ -83,12 +83,15 @@ static __always_inline int parse_ipv4(xsc_ctx_t *ctx, struct pkt *p,
 {
 	struct iphdr *iph = ctx_data(ctx) + (p->l2_len & L2_OFF_MASK);
 	__u32 hlen, tot_len;
+	__u8 ver_ihl;
 
 	if ((void *)(iph + 1) > ctx_data_end(ctx))
 		return XSC_STAT_DROP_IP4_TRUNC;
-	if (iph->ihl < 5)
-		return XSC_STAT_DROP_IP4_BAD_IHL;
-	hlen = iph->ihl * 4;
+	/* Version 4 and IHL 5..15 is 0x45..0x4f: one compare on the byte the IHL is read from. */
+	ver_ihl = *(__u8 *)iph;
+	if ((__u8)(ver_ihl - 0x45) > 0x4f - 0x45)
+		return ver_ihl >> 4 != 4 ? XSC_STAT_DROP_IP_BAD_VERSION : XSC_STAT_DROP_IP4_BAD_IHL;
+	hlen = (ver_ihl & 0xf) * 4;
 	tot_len = bpf_ntohs(iph->tot_len);
 	/* Ethernet padding may follow the datagram, so only "longer than the frame" is bad. */
 	if (tot_len < hlen || p->l2_len + tot_len > p->frame_len)
@@ -117,6 +120,8 @@ static __always_inline int parse_ipv6(xsc_ctx_t *ctx, struct pkt *p,
 
 	if ((void *)(ip6 + 1) > ctx_data_end(ctx))
 		return XSC_STAT_DROP_IP6_TRUNC;
+	if (ip6->version != 6)
+		return XSC_STAT_DROP_IP_BAD_VERSION;
 	off = p->l2_len + IPV6_HLEN;
 	end = off + bpf_ntohs(ip6->payload_len);
 	if (end > p->frame_len)

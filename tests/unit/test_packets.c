@@ -474,6 +474,7 @@ struct bend {
 	bool bad_ip_csum;
 	const char *saddr;
 	const char *daddr;
+	int ip_version;		/* PKT_VERSION(n) */
 };
 
 static const struct bent_case {
@@ -565,6 +566,7 @@ static void apply_bend(struct pkt_spec *s, int family, const struct bend *b)
 	s->l4proto = b->l4proto;
 	s->bad_tcp_csum = b->bad_tcp_csum;
 	s->bad_ip_csum = b->bad_ip_csum;
+	s->ip_version = b->ip_version;
 	if (b->saddr)
 		inet_pton(af, b->saddr, s->saddr);
 	if (b->daddr)
@@ -596,6 +598,41 @@ static void test_malformed(void)
 		s.ext[i] = (struct ext6){ .type = 60, .len = 8 };
 	verdict_case("seven IPv6 extension headers: counted, dropped", &s, XDP_DROP,
 		     XSC_STAT_DROP_IP6_EXT_TOO_DEEP);
+}
+
+/* ---- what the packet fuzzer found (tests/fuzz/corpus/repro-*) ---- */
+
+static const struct bent_case fuzz_found[] = {
+	/* repro-ip-version-11-ipv6: the version nibble was never read */
+	{ "IPv4 ethertype, IP version 1", 4, { .ip_version = PKT_VERSION(1) }, XDP_DROP,
+	  XSC_STAT_DROP_IP_BAD_VERSION },
+	{ "IPv4 ethertype, IP version 5", 4, { .ip_version = PKT_VERSION(5) }, XDP_DROP,
+	  XSC_STAT_DROP_IP_BAD_VERSION },
+	{ "IPv4 ethertype, IP version 7", 4, { .ip_version = PKT_VERSION(7) }, XDP_DROP,
+	  XSC_STAT_DROP_IP_BAD_VERSION },
+	{ "IPv4 ethertype, IP version 6", 4, { .ip_version = PKT_VERSION(6) }, XDP_DROP,
+	  XSC_STAT_DROP_IP_BAD_VERSION },
+	{ "IPv4 ethertype, version 4 and IHL 4 is still a bad IHL", 4,
+	  { .ihl_words = 4 }, XDP_DROP, XSC_STAT_DROP_IP4_BAD_IHL },
+	{ "IPv6 ethertype, IP version 0", 6, { .ip_version = PKT_VERSION(0) }, XDP_DROP,
+	  XSC_STAT_DROP_IP_BAD_VERSION },
+	{ "IPv6 ethertype, IP version 7", 6, { .ip_version = PKT_VERSION(7) }, XDP_DROP,
+	  XSC_STAT_DROP_IP_BAD_VERSION },
+	{ "IPv6 ethertype, IP version 8", 6, { .ip_version = PKT_VERSION(8) }, XDP_DROP,
+	  XSC_STAT_DROP_IP_BAD_VERSION },
+	{ "IPv6 ethertype, IP version 4", 6, { .ip_version = PKT_VERSION(4) }, XDP_DROP,
+	  XSC_STAT_DROP_IP_BAD_VERSION },
+};
+
+static void test_fuzz_found(void)
+{
+	for (size_t i = 0; i < sizeof(fuzz_found) / sizeof(*fuzz_found); i++) {
+		const struct bent_case *c = &fuzz_found[i];
+		struct pkt_spec s;
+
+		apply_bend(&s, c->family, &c->bend);
+		verdict_case(c->name, &s, c->action, c->reason);
+	}
 }
 
 /* ---- traffic that is not ours to judge (TESTCASES 14) ---- */
@@ -922,6 +959,7 @@ void test_packets(void)
 	test_hostile_options();
 	test_flags();
 	test_malformed();
+	test_fuzz_found();
 	test_not_ours();
 	test_cookie();
 	test_sockets();
