@@ -109,12 +109,20 @@ static __always_inline int parse_ipv4(xsc_ctx_t *ctx, struct pkt *p,
 	return XSC_CONTINUE;
 }
 
+/* The extension headers the IPv6 walk steps over. */
+static __always_inline bool ipv6_ext_walked(__u8 nexthdr)
+{
+	return nexthdr == IPPROTO_HOPOPTS || nexthdr == IPPROTO_ROUTING ||
+	       nexthdr == IPPROTO_DSTOPTS || nexthdr == IPPROTO_FRAGMENT || nexthdr == IPPROTO_AH;
+}
+
 /* Walks extension headers up to TCP. Rare, so it reads them with a helper instead of
  * growing the verifier's view of variable packet offsets. */
 static __always_inline int parse_ipv6(xsc_ctx_t *ctx, struct pkt *p,
 				      const volatile struct xsc_settings *cfg)
 {
 	struct ipv6hdr *ip6 = ctx_data(ctx) + (p->l2_len & L2_OFF_MASK);
+	bool fragment = false;
 	__u32 off, end;
 	__u8 nexthdr;
 
@@ -137,9 +145,7 @@ static __always_inline int parse_ipv6(xsc_ctx_t *ctx, struct pkt *p,
 
 		if (nexthdr == IPPROTO_TCP)
 			break;
-		if (nexthdr != IPPROTO_HOPOPTS && nexthdr != IPPROTO_ROUTING &&
-		    nexthdr != IPPROTO_DSTOPTS && nexthdr != IPPROTO_FRAGMENT &&
-		    nexthdr != IPPROTO_AH)
+		if (!ipv6_ext_walked(nexthdr))
 			return XSC_STAT_PASS_NOT_TCP;	/* ICMPv6, UDP, ESP, no next header */
 		if (off + sizeof(ext) > end || ctx_load_bytes(ctx, off, ext, sizeof(ext)))
 			return XSC_STAT_DROP_IP6_EXT_TRUNC;
@@ -147,9 +153,16 @@ static __always_inline int parse_ipv6(xsc_ctx_t *ctx, struct pkt *p,
 			__u16 frag = (ext[2] << 8) | ext[3];
 
 			len = 8;
-			/* An atomic fragment (offset 0, no MF) is a whole packet. */
-			if ((frag & (IPV6_FRAG_OFFSET_MASK | IPV6_FRAG_MF)) && ext[0] == IPPROTO_TCP)
+			/*
+			 * An atomic fragment (offset 0, no MF) is a whole packet. Behind a later
+			 * fragment's header comes payload, not headers: when its next header is
+			 * TCP, or one that may come before TCP, it is a TCP fragment. A first
+			 * fragment's headers are real, and the upper layer they lead to decides.
+			 */
+			if ((frag & IPV6_FRAG_OFFSET_MASK) &&
+			    (ext[0] == IPPROTO_TCP || ipv6_ext_walked(ext[0])))
 				return tcp_fragment_verdict(cfg);
+			fragment |= frag & (IPV6_FRAG_OFFSET_MASK | IPV6_FRAG_MF);
 		} else if (nexthdr == IPPROTO_AH) {
 			len = (ext[1] + 2) * 4;
 		} else {
@@ -160,6 +173,8 @@ static __always_inline int parse_ipv6(xsc_ctx_t *ctx, struct pkt *p,
 	}
 	if (nexthdr != IPPROTO_TCP)
 		return XSC_STAT_DROP_IP6_EXT_TOO_DEEP;
+	if (fragment)
+		return tcp_fragment_verdict(cfg);
 	if (off > end)
 		return XSC_STAT_DROP_IP6_EXT_TRUNC;
 	p->family = 6;

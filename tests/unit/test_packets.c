@@ -624,15 +624,73 @@ static const struct bent_case fuzz_found[] = {
 	  XSC_STAT_DROP_IP_BAD_VERSION },
 };
 
+/* repro-ipv6-*-fragment-then-*: a fragment header followed by another extension header. */
+static const struct {
+	const char *name;
+	struct ext6 ext[2];
+	uint8_t l4proto;
+	int action, reason;
+} frag_chains[] = {
+	{ "IPv6 later fragment, then destination options: a TCP fragment",
+	  { { 44, 8, 0x0100 }, { 60, 8, 0 } }, 0, XDP_DROP, XSC_STAT_DROP_TCP_FRAGMENT },
+	{ "IPv6 later fragment, then a routing header: a TCP fragment",
+	  { { 44, 8, 0x0008 }, { 43, 8, 0 } }, 0, XDP_DROP, XSC_STAT_DROP_TCP_FRAGMENT },
+	{ "IPv6 first fragment (MF), then AH: a TCP fragment",
+	  { { 44, 8, 0x0001 }, { 51, 16, 0 } }, 0, XDP_DROP, XSC_STAT_DROP_TCP_FRAGMENT },
+	{ "IPv6 first fragment (MF), then destination options: a TCP fragment",
+	  { { 44, 8, 0x0001 }, { 60, 8, 0 } }, 0, XDP_DROP, XSC_STAT_DROP_TCP_FRAGMENT },
+	{ "IPv6 first fragment of UDP behind destination options passes",
+	  { { 44, 8, 0x0001 }, { 60, 8, 0 } }, 17, XDP_PASS, XSC_STAT_PASS_NOT_TCP },
+	{ "IPv6 atomic fragment, then destination options: a whole SYN",
+	  { { 44, 8, 0 }, { 60, 8, 0 } }, 0, XDP_TX, XSC_STAT_TX_SYN_COOKIE },
+};
+
 static void test_fuzz_found(void)
 {
+	struct xdp_result r;
+	struct pkt_spec s, ack;
+	struct pkt_view v;
+
 	for (size_t i = 0; i < sizeof(fuzz_found) / sizeof(*fuzz_found); i++) {
 		const struct bent_case *c = &fuzz_found[i];
-		struct pkt_spec s;
 
 		apply_bend(&s, c->family, &c->bend);
 		verdict_case(c->name, &s, c->action, c->reason);
 	}
+	for (size_t i = 0; i < sizeof(frag_chains) / sizeof(*frag_chains); i++) {
+		pkt_spec_linux_syn(&s, 6);
+		s.n_ext = 2;
+		memcpy(s.ext, frag_chains[i].ext, sizeof(frag_chains[i].ext));
+		s.l4proto = frag_chains[i].l4proto;
+		verdict_case(frag_chains[i].name, &s, frag_chains[i].action, frag_chains[i].reason);
+	}
+	pkt_spec_linux_syn(&s, 6);
+	begin("IPv6 UDP later fragment passes (not TCP by its next header)");
+	s.n_ext = 1;
+	s.ext[0] = (struct ext6){ .type = 44, .len = 8, .frag = 0x0100 };
+	s.l4proto = 17;
+	if (!run_spec(&s, &r))
+		expect_verdict(&r, XDP_PASS, XSC_STAT_PASS_NOT_TCP);
+	end(false);
+
+	/* The cookie ACK of a real SYN, sent again as a first fragment: no metadata for it. */
+	begin("IPv6 cookie ACK as a first fragment behind destination options is dropped");
+	pkt_spec_linux_syn(&s, 6);
+	if (!run_spec(&s, &r) && !pkt_parse(r.frame, r.out_len, &v)) {
+		spec_final_ack(&s, v.seq, &r, &ack);
+		if (!run_spec(&ack, &r))
+			expect_verdict(&r, XDP_PASS, XSC_STAT_PASS_ACK_COOKIE_OK);
+		ack.n_ext = 2;
+		ack.ext[0] = (struct ext6){ .type = 44, .len = 8, .frag = 0x0001 };
+		ack.ext[1] = (struct ext6){ .type = 60, .len = 8 };
+		if (!run_spec(&ack, &r)) {
+			expect_verdict(&r, XDP_DROP, XSC_STAT_DROP_TCP_FRAGMENT);
+			EXPECT(r.meta_len == 0, "%u bytes of metadata for a fragment", r.meta_len);
+		}
+	} else {
+		fail("no SYN-ACK to take the cookie from");
+	}
+	end(false);
 }
 
 /* ---- traffic that is not ours to judge (TESTCASES 14) ---- */
