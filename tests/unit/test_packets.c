@@ -622,6 +622,22 @@ static const struct bent_case fuzz_found[] = {
 	  XSC_STAT_DROP_IP_BAD_VERSION },
 	{ "IPv6 ethertype, IP version 4", 6, { .ip_version = PKT_VERSION(4) }, XDP_DROP,
 	  XSC_STAT_DROP_IP_BAD_VERSION },
+	/* repro-ipv6-mapped-loopback, and the loopback and unspecified addresses around it */
+	{ "IPv6 SYN from ::ffff:127.0.0.1", 6, { .saddr = "::ffff:127.0.0.1" }, XDP_DROP,
+	  XSC_STAT_DROP_BAD_SOURCE },
+	{ "IPv6 SYN to ::ffff:127.0.0.1", 6, { .daddr = "::ffff:127.0.0.1" }, XDP_DROP,
+	  XSC_STAT_DROP_BAD_SOURCE },
+	{ "IPv6 SYN from an IPv4-mapped address", 6, { .saddr = "::ffff:198.18.0.1" }, XDP_DROP,
+	  XSC_STAT_DROP_BAD_SOURCE },
+	{ "IPv6 SYN to ::1", 6, { .daddr = "::1" }, XDP_DROP, XSC_STAT_DROP_BAD_SOURCE },
+	{ "IPv6 SYN to ::", 6, { .daddr = "::" }, XDP_DROP, XSC_STAT_DROP_BAD_SOURCE },
+	{ "IPv6 SYN from ::1", 6, { .saddr = "::1" }, XDP_DROP, XSC_STAT_DROP_BAD_SOURCE },
+	{ "IPv4 SYN to 127.0.0.1", 4, { .daddr = "127.0.0.1" }, XDP_DROP, XSC_STAT_DROP_BAD_SOURCE },
+	{ "IPv4 SYN to 127.18.52.86", 4, { .daddr = "127.18.52.86" }, XDP_DROP,
+	  XSC_STAT_DROP_BAD_SOURCE },
+	{ "IPv4 SYN from 127.0.0.5 to 127.0.0.1", 4, { .saddr = "127.0.0.5", .daddr = "127.0.0.1" },
+	  XDP_DROP, XSC_STAT_DROP_BAD_SOURCE },
+	{ "IPv4 SYN to 0.0.0.0", 4, { .daddr = "0.0.0.0" }, XDP_DROP, XSC_STAT_DROP_BAD_SOURCE },
 };
 
 /* repro-ipv6-*-fragment-then-*: a fragment header followed by another extension header. */
