@@ -28,6 +28,8 @@ DEB_PACKAGES := clang-19 llvm-19 bpftool libbpf-dev libxdp-dev xdp-tools libelf-
 DEB_PACKAGES += libinih-dev libmicrohttpd-dev libsystemd-dev pandoc systemd
 # promtool, which the CLI suite checks the stats --prometheus exposition with.
 DEB_PACKAGES += prometheus
+# libFuzzer for clang-19: the packet fuzzer (tests/fuzz/).
+DEB_PACKAGES += libfuzzer-19-dev
 
 BPF_HEADERS := $(wildcard bpf/lib/*.h bpf/policy/*.h) $(wildcard include/xsc/*)
 # user/core is the library the tool, the tests and the benchmarks link; user/export formats
@@ -46,7 +48,7 @@ BENCH_SRCS := tests/bench/micro.c tests/lib/pkt.c $(TOOL_LIB_SRCS)
 # Keep the BPF objects the skeletons are generated from (they are loaded by tools too).
 .SECONDARY:
 .PHONY: all deps check test-unit test-cli test-integration bench-micro bench-compare bench demo clean
-.PHONY: man install
+.PHONY: man install fuzz
 
 LAB := $(BUILD)/xdp_pass.bpf.o $(BUILD)/synflood $(BUILD)/flood $(BUILD)/sink.bench.bpf.o \
 	$(BUILD)/baselines.bench.bpf.o
@@ -145,9 +147,21 @@ test-cli: xdp-syncookie
 test-integration: all
 	$(Q)./tests/integration/run.sh
 
+# The packet fuzzer: libFuzzer, the real programs through BPF_PROG_TEST_RUN (tests/fuzz/).
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS := $(wildcard tests/fuzz/*.c) tests/unit/harness.c tests/lib/pkt.c $(TOOL_LIB_SRCS)
+$(BUILD)/fuzz_packets: $(FUZZ_SRCS) $(wildcard tests/fuzz/*.h) tests/unit/harness.h tests/lib/pkt.h \
+		$(USER_HEADERS) $(BUILD)/xdp_syncookie.skel.h $(BUILD)/tc_handoff.skel.h
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address $(filter-out -O2 -g,$(CFLAGS)) -Itests/unit \
+		-Itests/lib -Itests/fuzz $(FUZZ_SRCS) -o $@ $(LDLIBS)
+
+fuzz: $(BUILD)/fuzz_packets
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) ./tests/fuzz/run.sh
+
 # Every suite runs even when an earlier one fails; the target fails if any did.
 check: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/fuzz_packets
 	$(Q)./tests/run_all.sh
 
 bench-micro: $(BUILD)/bench_micro

@@ -3,7 +3,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-suites=(./build/test_unit ./tests/cli/test_cli.sh ./tests/integration/run.sh)
+suites=(./build/test_unit ./tests/cli/test_cli.sh ./tests/integration/run.sh ./tests/fuzz/run.sh)
+# make check fuzzes for 30 s; make fuzz for FUZZ_SECONDS (60 by default).
+export FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 total_passed=0
 total_failed=0
 rc=0

@@ -83,12 +83,15 @@ static __always_inline int parse_ipv4(xsc_ctx_t *ctx, struct pkt *p,
 {
 	struct iphdr *iph = ctx_data(ctx) + (p->l2_len & L2_OFF_MASK);
 	__u32 hlen, tot_len;
+	__u8 ver_ihl;
 
 	if ((void *)(iph + 1) > ctx_data_end(ctx))
 		return XSC_STAT_DROP_IP4_TRUNC;
-	if (iph->ihl < 5)
-		return XSC_STAT_DROP_IP4_BAD_IHL;
-	hlen = iph->ihl * 4;
+	/* Version 4 and IHL 5..15 is 0x45..0x4f: one compare on the byte the IHL is read from. */
+	ver_ihl = *(__u8 *)iph;
+	if ((__u8)(ver_ihl - 0x45) > 0x4f - 0x45)
+		return ver_ihl >> 4 != 4 ? XSC_STAT_DROP_IP_BAD_VERSION : XSC_STAT_DROP_IP4_BAD_IHL;
+	hlen = (ver_ihl & 0xf) * 4;
 	tot_len = bpf_ntohs(iph->tot_len);
 	/* Ethernet padding may follow the datagram, so only "longer than the frame" is bad. */
 	if (tot_len < hlen || p->l2_len + tot_len > p->frame_len)
@@ -106,17 +109,27 @@ static __always_inline int parse_ipv4(xsc_ctx_t *ctx, struct pkt *p,
 	return XSC_CONTINUE;
 }
 
+/* The extension headers the IPv6 walk steps over. */
+static __always_inline bool ipv6_ext_walked(__u8 nexthdr)
+{
+	return nexthdr == IPPROTO_HOPOPTS || nexthdr == IPPROTO_ROUTING ||
+	       nexthdr == IPPROTO_DSTOPTS || nexthdr == IPPROTO_FRAGMENT || nexthdr == IPPROTO_AH;
+}
+
 /* Walks extension headers up to TCP. Rare, so it reads them with a helper instead of
  * growing the verifier's view of variable packet offsets. */
 static __always_inline int parse_ipv6(xsc_ctx_t *ctx, struct pkt *p,
 				      const volatile struct xsc_settings *cfg)
 {
 	struct ipv6hdr *ip6 = ctx_data(ctx) + (p->l2_len & L2_OFF_MASK);
+	bool fragment = false;
 	__u32 off, end;
 	__u8 nexthdr;
 
 	if ((void *)(ip6 + 1) > ctx_data_end(ctx))
 		return XSC_STAT_DROP_IP6_TRUNC;
+	if (ip6->version != 6)
+		return XSC_STAT_DROP_IP_BAD_VERSION;
 	off = p->l2_len + IPV6_HLEN;
 	end = off + bpf_ntohs(ip6->payload_len);
 	if (end > p->frame_len)
@@ -132,9 +145,7 @@ static __always_inline int parse_ipv6(xsc_ctx_t *ctx, struct pkt *p,
 
 		if (nexthdr == IPPROTO_TCP)
 			break;
-		if (nexthdr != IPPROTO_HOPOPTS && nexthdr != IPPROTO_ROUTING &&
-		    nexthdr != IPPROTO_DSTOPTS && nexthdr != IPPROTO_FRAGMENT &&
-		    nexthdr != IPPROTO_AH)
+		if (!ipv6_ext_walked(nexthdr))
 			return XSC_STAT_PASS_NOT_TCP;	/* ICMPv6, UDP, ESP, no next header */
 		if (off + sizeof(ext) > end || ctx_load_bytes(ctx, off, ext, sizeof(ext)))
 			return XSC_STAT_DROP_IP6_EXT_TRUNC;
@@ -142,9 +153,16 @@ static __always_inline int parse_ipv6(xsc_ctx_t *ctx, struct pkt *p,
 			__u16 frag = (ext[2] << 8) | ext[3];
 
 			len = 8;
-			/* An atomic fragment (offset 0, no MF) is a whole packet. */
-			if ((frag & (IPV6_FRAG_OFFSET_MASK | IPV6_FRAG_MF)) && ext[0] == IPPROTO_TCP)
+			/*
+			 * An atomic fragment (offset 0, no MF) is a whole packet. Behind a later
+			 * fragment's header comes payload, not headers: when its next header is
+			 * TCP, or one that may come before TCP, it is a TCP fragment. A first
+			 * fragment's headers are real, and the upper layer they lead to decides.
+			 */
+			if ((frag & IPV6_FRAG_OFFSET_MASK) &&
+			    (ext[0] == IPPROTO_TCP || ipv6_ext_walked(ext[0])))
 				return tcp_fragment_verdict(cfg);
+			fragment |= frag & (IPV6_FRAG_OFFSET_MASK | IPV6_FRAG_MF);
 		} else if (nexthdr == IPPROTO_AH) {
 			len = (ext[1] + 2) * 4;
 		} else {
@@ -155,6 +173,8 @@ static __always_inline int parse_ipv6(xsc_ctx_t *ctx, struct pkt *p,
 	}
 	if (nexthdr != IPPROTO_TCP)
 		return XSC_STAT_DROP_IP6_EXT_TOO_DEEP;
+	if (fragment)
+		return tcp_fragment_verdict(cfg);
 	if (off > end)
 		return XSC_STAT_DROP_IP6_EXT_TRUNC;
 	p->family = 6;

@@ -16,10 +16,14 @@
 #define MAC_WORDS (ETH_ALEN / 2)
 #define SYNACK_MAX_OPT_WORDS 5	/* MSS, SACK_PERM+TS (3 words), NOP+WINDOW */
 
-/* ::, ::1: unspecified and loopback. */
+/* ::, ::1 (unspecified and loopback) and ::ffff:0:0/96, IPv4-mapped, which RFC 4291
+ * (2.5.5.2) keeps off the wire: Linux's TCP refuses a SYN from one, and a SYN-ACK to
+ * ::ffff:127.0.0.1 would answer from loopback. */
 static __always_inline bool ip6_unspec_or_loopback(const __be32 *a)
 {
-	return !a[0] && !a[1] && !a[2] && (!a[3] || a[3] == bpf_htonl(1));
+	if (a[0] || a[1])
+		return false;
+	return a[2] == bpf_htonl(0xffff) || (!a[2] && (!a[3] || a[3] == bpf_htonl(1)));
 }
 
 static __always_inline bool ip4_martian(__u32 a)

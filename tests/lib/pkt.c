@@ -132,6 +132,17 @@ static uint32_t get32(const uint8_t *p)
 	return (uint32_t)get16(p) << 16 | get16(p + 2);
 }
 
+uint16_t pkt_tcp_csum(int family, const uint8_t *saddr, const uint8_t *daddr, const uint8_t *seg,
+		      size_t len)
+{
+	uint32_t sum = pseudo_sum(family, saddr, daddr, len);
+
+	sum = sum16(seg, len < 16 ? len : 16, sum);
+	if (len > 18)
+		sum = sum16(seg + 18, len - 18, sum);
+	return (uint16_t)~fold16(sum);
+}
+
 size_t pkt_build(const struct pkt_spec *s, uint8_t *buf)
 {
 	uint8_t opts[64];
@@ -161,7 +172,7 @@ size_t pkt_build(const struct pkt_spec *s, uint8_t *buf)
 		int ihl = s->ihl_words ? s->ihl_words : 5 + s->ip_optlen / 4;
 		int hlen = 20 + s->ip_optlen;
 
-		buf[l3] = 0x40 | (ihl & 0xf);
+		buf[l3] = (s->ip_version ? s->ip_version & 0xf : 4) << 4 | (ihl & 0xf);
 		put16(buf + l3 + 2, hlen + tcp_len + s->ip_len_delta);
 		put16(buf + l3 + 4, 0x1234);
 		put16(buf + l3 + 6, s->frag_off ? s->frag_off : (s->no_df ? 0 : 0x4000));
@@ -178,7 +189,7 @@ size_t pkt_build(const struct pkt_spec *s, uint8_t *buf)
 
 		for (int i = 0; i < s->n_ext; i++)
 			ext_total += s->ext[i].len;
-		put32(buf + l3, 0x60000000);
+		put32(buf + l3, (uint32_t)(s->ip_version ? s->ip_version & 0xf : 6) << 28);
 		put16(buf + l3 + 4, ext_total + tcp_len + s->ip_len_delta);
 		buf[l3 + 6] = next;
 		buf[l3 + 7] = 64;

@@ -10,6 +10,8 @@
 #include "xsc/abi.h"
 
 #define PKT_MAX 2048
+/* pkt_spec.ip_version for any version nibble, 0 included. */
+#define PKT_VERSION(n) (0x100 | ((n) & 0xf))
 
 /* TCP flags as on the wire */
 #define F_FIN 0x01
@@ -43,6 +45,7 @@ struct pkt_spec {
 	int doff_words;			/* 0: from optlen */
 	int ip_optlen;			/* IPv4 options (NOPs), multiple of 4 */
 	int ihl_words;			/* 0: from ip_optlen */
+	int ip_version;			/* 0: from family; PKT_VERSION(n): nibble n */
 	uint8_t l4proto;		/* 0: TCP */
 	uint16_t frag_off;		/* IPv4 frag_off host order; default DF */
 	bool no_df;
@@ -98,6 +101,10 @@ struct pkt_view {
 	int other_opts;			/* options of any other kind */
 	bool opts_malformed;
 };
+
+/* The TCP checksum field's value for a segment (its checksum field read as zero). */
+uint16_t pkt_tcp_csum(int family, const uint8_t *saddr, const uint8_t *daddr, const uint8_t *seg,
+		      size_t len);
 
 /* Fills only the option fields of v from raw TCP option bytes. */
 void pkt_parse_options(const uint8_t *opts, int len, struct pkt_view *v);

@@ -30,9 +30,6 @@ const char *action_name(int a);
 /* The XDP action a reason's verdict stands for. */
 int reason_action(int reason);
 
-/* With dump_dir set, run_spec also writes every frame it runs there (NNNNN.bin), so other
- * suites can replay the packet table (test_unit --dump-frames DIR). */
-extern const char *dump_dir;
 int run_spec(const struct pkt_spec *s, struct xdp_result *r);
 void expect_verdict(const struct xdp_result *r, int action, int reason);
 void verdict_case(const char *name, const struct pkt_spec *s, int action, int reason);
@@ -40,10 +37,6 @@ void verdict_case(const char *name, const struct pkt_spec *s, int action, int re
 /* The client's final ACK for a SYN-ACK: seq ISN + 1, ack cookie + 1, echoing its TSval. */
 void spec_final_ack(const struct pkt_spec *syn, uint32_t cookie, const struct xdp_result *synack,
 		    struct pkt_spec *ack);
-
-/* The unit namespace's own (non-loopback) addresses, for cases with real local sockets. */
-#define LOCAL4 "198.18.9.1"
-#define LOCAL6 "2001:2:0:9::1"
 
 
 /* The groups of cases. */

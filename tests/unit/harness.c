@@ -1,19 +1,57 @@
 // SPDX-License-Identifier: GPL-2.0
-/* BPF_PROG_TEST_RUN harness around the xdp_syncookie skeleton. */
+/* BPF_PROG_TEST_RUN harness around the xdp_syncookie and tc_handoff skeletons. */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "harness.h"
 #include "policy.h"
 #include "stats.h"
 #include "xdp_syncookie.skel.h"	/* after xsc/abi.h: it names struct xsc_settings */
+#include "tc_handoff.skel.h"
 
 static struct xdp_syncookie *skel;
+static struct tc_handoff *tc;
 /* A second instance on the same maps whose clock is offset: another host of a fleet. */
 static struct xdp_syncookie *peer;
+
+/* A dual-stack listener on [::]:port, left open for the whole run. */
+static int listen_any(const char *who, uint16_t port)
+{
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+	int fd = socket(AF_INET6, SOCK_STREAM, 0), off = 0;
+
+	if (fd < 0 || setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) ||
+	    bind(fd, (void *)&sin6, sizeof(sin6)) || listen(fd, 16)) {
+		fprintf(stderr, "%s: listening on port %u: %s\n", who, port, strerror(errno));
+		return -1;
+	}
+	return fd;
+}
+
+int harness_netns(const char *who, const uint16_t *ports, size_t n_ports)
+{
+	if (unshare(CLONE_NEWNET)) {
+		fprintf(stderr, "%s: unshare(CLONE_NEWNET): %s (run as root)\n", who, strerror(errno));
+		return -1;
+	}
+	/* Local addresses that are not loopback ones: a SYN from 127.0.0.1 is a martian. */
+	if (system("ip link set lo up && ip addr add " LOCAL4 "/32 dev lo && "
+		   "ip addr add " LOCAL6 "/128 dev lo nodad"))
+		return -1;
+	for (size_t i = 0; i < n_ports; i++)
+		if (listen_any(who, ports[i]) < 0)
+			return -1;
+	return 0;
+}
 
 static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -43,6 +81,8 @@ int harness_open(void)
 void harness_close(void)
 {
 	harness_peer_close();
+	tc_handoff__destroy(tc);
+	tc = NULL;
 	xdp_syncookie__destroy(skel);
 	skel = NULL;
 }
@@ -108,6 +148,51 @@ int harness_run(const uint8_t *frame, size_t len, struct xdp_result *r)
 	return harness_run_prog(harness_prog_fd(), frame, len, r);
 }
 
+/*
+ * XSC_DUMP_FRAMES=DIR writes every frame run into DIR, one file per distinct frame named by
+ * its FNV-1a hash: the fuzzer's seed corpus is the unit suite's own frames.
+ */
+static void dump_frame(const uint8_t *frame, size_t len)
+{
+	const char *dir = getenv("XSC_DUMP_FRAMES");
+	uint64_t h = 0xcbf29ce484222325ULL;
+	char path[4096];
+	int fd;
+
+	if (!dir)
+		return;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ frame[i]) * 0x100000001b3ULL;
+	snprintf(path, sizeof(path), "%s/unit-%016llx", dir, (unsigned long long)h);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return;
+	if (write(fd, frame, len) != (ssize_t)len)
+		fprintf(stderr, "harness: writing %s: %s\n", path, strerror(errno));
+	close(fd);
+}
+
+/* Which counters moved between two sums: the one that did, or -1; *moved how many. */
+static int moved_reason(const __u64 *before, const __u64 *after, int *moved)
+{
+	int reason = -1, n = 0;
+	bool single = true;
+
+	for (int i = 0; i < XSC_STAT_SLOTS; i++) {
+		uint64_t d = after[i] - before[i];
+
+		if (d == 0)
+			continue;
+		n++;
+		if (d != 1)
+			single = false;
+		reason = i;
+	}
+	if (moved)
+		*moved = n;
+	return n == 1 && single ? reason : -1;
+}
+
 int harness_run_prog(int prog_fd, const uint8_t *frame, size_t len, struct xdp_result *r)
 {
 	__u64 before[XSC_STAT_SLOTS], after[XSC_STAT_SLOTS];
@@ -118,6 +203,7 @@ int harness_run_prog(int prog_fd, const uint8_t *frame, size_t len, struct xdp_r
 		    .ctx_size_out = sizeof(ctx_out), .repeat = 1);
 	int err;
 
+	dump_frame(frame, len);
 	err = counters(before);
 	if (err)
 		return err;
@@ -131,18 +217,68 @@ int harness_run_prog(int prog_fd, const uint8_t *frame, size_t len, struct xdp_r
 	r->meta_len = ctx_out.data;	/* the kernel reports data relative to data_meta */
 	r->frame = r->out + r->meta_len;
 	r->out_len = opts.data_size_out - r->meta_len;
-	r->reason = -1;
-	for (int i = 0; i < XSC_STAT_SLOTS; i++) {
-		uint64_t d = after[i] - before[i];
+	r->reason = moved_reason(before, after, NULL);
+	return 0;
+}
 
-		if (d == 0)
+int harness_tc_open(void)
+{
+	struct bpf_map *map;
+	int err = 0;
+
+	tc = tc_handoff__open();
+	if (!tc)
+		return -errno;
+	tc->rodata->xsc_cfg = skel->rodata->xsc_cfg;
+	bpf_object__for_each_map(map, tc->obj) {
+		if (bpf_map__is_internal(map))
 			continue;
-		if (d != 1 || r->reason != -1) {
-			r->reason = -1;
+		err = bpf_map__reuse_fd(map, harness_map_fd(bpf_map__name(map)));
+		if (err)
 			break;
-		}
-		r->reason = i;
 	}
+	if (!err && tc_handoff__load(tc))
+		err = -errno;
+	if (err) {
+		fprintf(stderr, "harness: loading tc_handoff failed: %s\n", strerror(-err));
+		tc_handoff__destroy(tc);
+		tc = NULL;
+	}
+	return err;
+}
+
+int harness_tc_run(const uint8_t *meta, size_t meta_len, const uint8_t *frame, size_t len,
+		   struct tc_result *r)
+{
+	__u64 before[XSC_STAT_SLOTS], after[XSC_STAT_SLOTS];
+	uint8_t in[PKT_MAX + 64], out[PKT_MAX + 256];
+	/* XDP's convention (data is the metadata's length): the only one a kernel could take */
+	struct __sk_buff ctx = { .data = meta_len };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = meta_len + len,
+		    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
+	int err;
+
+	if (!tc)
+		return -ENOENT;
+	if (meta_len + len > sizeof(in))
+		return -E2BIG;
+	memcpy(in, meta, meta_len);
+	memcpy(in + meta_len, frame, len);
+	if (meta_len) {
+		opts.ctx_in = &ctx;
+		opts.ctx_size_in = sizeof(ctx);
+	}
+	err = counters(before);
+	if (err)
+		return err;
+	err = bpf_prog_test_run_opts(bpf_program__fd(tc->progs.tc_handoff), &opts);
+	if (err)
+		return -errno;
+	err = counters(after);
+	if (err)
+		return err;
+	r->action = (int)opts.retval;
+	r->reason = moved_reason(before, after, &r->moved);
 	return 0;
 }
 

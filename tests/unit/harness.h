@@ -17,6 +17,16 @@ struct xdp_result {
 	int reason;			/* the one counter that moved, -1 if not exactly one */
 };
 
+/* The namespace's own (non-loopback) addresses, for cases with real local sockets. */
+#define LOCAL4 "198.18.9.1"
+#define LOCAL6 "2001:2:0:9::1"
+
+/*
+ * Moves the process into a private network namespace (lo up, LOCAL4 and LOCAL6 on it) with
+ * a dual-stack listener on each port, left open for the whole run: the program's socket
+ * lookups then see only the sockets the suite makes. who names the caller in messages.
+ */
+int harness_netns(const char *who, const uint16_t *ports, size_t n_ports);
 int harness_open(void);
 void harness_close(void);
 int harness_prog_fd(void);
@@ -39,5 +49,19 @@ int harness_set_policy(const struct xsc_policy *pol);
  * that no case reaches (test_budget.c sets its own), defaults otherwise. */
 #define HARNESS_BUDGET 100000000
 void harness_policy_always(struct xsc_policy *pol);
+
+/* What the TC handoff did with one frame (BPF_PROG_TEST_RUN, sched_cls). */
+struct tc_result {
+	int action;			/* TC_ACT_* */
+	int moved;			/* counters that moved */
+	int reason;			/* the one counter that moved, -1 if not exactly one */
+};
+
+/* Loads tc_handoff on the XDP program's maps (one set of counters, one key). */
+int harness_tc_open(void);
+/* Runs one frame; meta (meta_len bytes) goes in front of it as XDP metadata would, if the
+ * kernel's skb test run takes it: -EINVAL when it does not. Returns 0 or -errno. */
+int harness_tc_run(const uint8_t *meta, size_t meta_len, const uint8_t *frame, size_t len,
+		   struct tc_result *r);
 
 #endif /* XSC_TEST_HARNESS_H */

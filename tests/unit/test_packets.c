@@ -458,6 +458,7 @@ struct bend {
 	bool bad_ip_csum;
 	const char *saddr;
 	const char *daddr;
+	int ip_version;		/* PKT_VERSION(n) */
 };
 
 static const struct bent_case {
@@ -549,6 +550,7 @@ static void apply_bend(struct pkt_spec *s, int family, const struct bend *b)
 	s->l4proto = b->l4proto;
 	s->bad_tcp_csum = b->bad_tcp_csum;
 	s->bad_ip_csum = b->bad_ip_csum;
+	s->ip_version = b->ip_version;
 	if (b->saddr)
 		inet_pton(af, b->saddr, s->saddr);
 	if (b->daddr)
@@ -580,6 +582,115 @@ static void test_malformed(void)
 		s.ext[i] = (struct ext6){ .type = 60, .len = 8 };
 	verdict_case("seven IPv6 extension headers: counted, dropped", &s, XDP_DROP,
 		     XSC_STAT_DROP_IP6_EXT_TOO_DEEP);
+}
+
+/* ---- what the packet fuzzer found (tests/fuzz/corpus/repro-*) ---- */
+
+static const struct bent_case fuzz_found[] = {
+	/* repro-ip-version-11-ipv6: the version nibble was never read */
+	{ "IPv4 ethertype, IP version 1", 4, { .ip_version = PKT_VERSION(1) }, XDP_DROP,
+	  XSC_STAT_DROP_IP_BAD_VERSION },
+	{ "IPv4 ethertype, IP version 5", 4, { .ip_version = PKT_VERSION(5) }, XDP_DROP,
+	  XSC_STAT_DROP_IP_BAD_VERSION },
+	{ "IPv4 ethertype, IP version 7", 4, { .ip_version = PKT_VERSION(7) }, XDP_DROP,
+	  XSC_STAT_DROP_IP_BAD_VERSION },
+	{ "IPv4 ethertype, IP version 6", 4, { .ip_version = PKT_VERSION(6) }, XDP_DROP,
+	  XSC_STAT_DROP_IP_BAD_VERSION },
+	{ "IPv4 ethertype, version 4 and IHL 4 is still a bad IHL", 4,
+	  { .ihl_words = 4 }, XDP_DROP, XSC_STAT_DROP_IP4_BAD_IHL },
+	{ "IPv6 ethertype, IP version 0", 6, { .ip_version = PKT_VERSION(0) }, XDP_DROP,
+	  XSC_STAT_DROP_IP_BAD_VERSION },
+	{ "IPv6 ethertype, IP version 7", 6, { .ip_version = PKT_VERSION(7) }, XDP_DROP,
+	  XSC_STAT_DROP_IP_BAD_VERSION },
+	{ "IPv6 ethertype, IP version 8", 6, { .ip_version = PKT_VERSION(8) }, XDP_DROP,
+	  XSC_STAT_DROP_IP_BAD_VERSION },
+	{ "IPv6 ethertype, IP version 4", 6, { .ip_version = PKT_VERSION(4) }, XDP_DROP,
+	  XSC_STAT_DROP_IP_BAD_VERSION },
+	/* repro-ipv6-mapped-loopback, and the loopback and unspecified addresses around it */
+	{ "IPv6 SYN from ::ffff:127.0.0.1", 6, { .saddr = "::ffff:127.0.0.1" }, XDP_DROP,
+	  XSC_STAT_DROP_BAD_SOURCE },
+	{ "IPv6 SYN to ::ffff:127.0.0.1", 6, { .daddr = "::ffff:127.0.0.1" }, XDP_DROP,
+	  XSC_STAT_DROP_BAD_SOURCE },
+	{ "IPv6 SYN from an IPv4-mapped address", 6, { .saddr = "::ffff:198.18.0.1" }, XDP_DROP,
+	  XSC_STAT_DROP_BAD_SOURCE },
+	{ "IPv6 SYN to ::1", 6, { .daddr = "::1" }, XDP_DROP, XSC_STAT_DROP_BAD_SOURCE },
+	{ "IPv6 SYN to ::", 6, { .daddr = "::" }, XDP_DROP, XSC_STAT_DROP_BAD_SOURCE },
+	{ "IPv6 SYN from ::1", 6, { .saddr = "::1" }, XDP_DROP, XSC_STAT_DROP_BAD_SOURCE },
+	{ "IPv4 SYN to 127.0.0.1", 4, { .daddr = "127.0.0.1" }, XDP_DROP, XSC_STAT_DROP_BAD_SOURCE },
+	{ "IPv4 SYN to 127.18.52.86", 4, { .daddr = "127.18.52.86" }, XDP_DROP,
+	  XSC_STAT_DROP_BAD_SOURCE },
+	{ "IPv4 SYN from 127.0.0.5 to 127.0.0.1", 4, { .saddr = "127.0.0.5", .daddr = "127.0.0.1" },
+	  XDP_DROP, XSC_STAT_DROP_BAD_SOURCE },
+	{ "IPv4 SYN to 0.0.0.0", 4, { .daddr = "0.0.0.0" }, XDP_DROP, XSC_STAT_DROP_BAD_SOURCE },
+};
+
+/* repro-ipv6-*-fragment-then-*: a fragment header followed by another extension header. */
+static const struct {
+	const char *name;
+	struct ext6 ext[2];
+	uint8_t l4proto;
+	int action, reason;
+} frag_chains[] = {
+	{ "IPv6 later fragment, then destination options: a TCP fragment",
+	  { { 44, 8, 0x0100 }, { 60, 8, 0 } }, 0, XDP_DROP, XSC_STAT_DROP_TCP_FRAGMENT },
+	{ "IPv6 later fragment, then a routing header: a TCP fragment",
+	  { { 44, 8, 0x0008 }, { 43, 8, 0 } }, 0, XDP_DROP, XSC_STAT_DROP_TCP_FRAGMENT },
+	{ "IPv6 first fragment (MF), then AH: a TCP fragment",
+	  { { 44, 8, 0x0001 }, { 51, 16, 0 } }, 0, XDP_DROP, XSC_STAT_DROP_TCP_FRAGMENT },
+	{ "IPv6 first fragment (MF), then destination options: a TCP fragment",
+	  { { 44, 8, 0x0001 }, { 60, 8, 0 } }, 0, XDP_DROP, XSC_STAT_DROP_TCP_FRAGMENT },
+	{ "IPv6 first fragment of UDP behind destination options passes",
+	  { { 44, 8, 0x0001 }, { 60, 8, 0 } }, 17, XDP_PASS, XSC_STAT_PASS_NOT_TCP },
+	{ "IPv6 atomic fragment, then destination options: a whole SYN",
+	  { { 44, 8, 0 }, { 60, 8, 0 } }, 0, XDP_TX, XSC_STAT_TX_SYN_COOKIE },
+};
+
+static void test_fuzz_found(void)
+{
+	struct xdp_result r;
+	struct pkt_spec s, ack;
+	struct pkt_view v;
+
+	for (size_t i = 0; i < sizeof(fuzz_found) / sizeof(*fuzz_found); i++) {
+		const struct bent_case *c = &fuzz_found[i];
+
+		apply_bend(&s, c->family, &c->bend);
+		verdict_case(c->name, &s, c->action, c->reason);
+	}
+	for (size_t i = 0; i < sizeof(frag_chains) / sizeof(*frag_chains); i++) {
+		pkt_spec_linux_syn(&s, 6);
+		s.n_ext = 2;
+		memcpy(s.ext, frag_chains[i].ext, sizeof(frag_chains[i].ext));
+		s.l4proto = frag_chains[i].l4proto;
+		verdict_case(frag_chains[i].name, &s, frag_chains[i].action, frag_chains[i].reason);
+	}
+	pkt_spec_linux_syn(&s, 6);
+	begin("IPv6 UDP later fragment passes (not TCP by its next header)");
+	s.n_ext = 1;
+	s.ext[0] = (struct ext6){ .type = 44, .len = 8, .frag = 0x0100 };
+	s.l4proto = 17;
+	if (!run_spec(&s, &r))
+		expect_verdict(&r, XDP_PASS, XSC_STAT_PASS_NOT_TCP);
+	end(false);
+
+	/* The cookie ACK of a real SYN, sent again as a first fragment: no metadata for it. */
+	begin("IPv6 cookie ACK as a first fragment behind destination options is dropped");
+	pkt_spec_linux_syn(&s, 6);
+	if (!run_spec(&s, &r) && !pkt_parse(r.frame, r.out_len, &v)) {
+		spec_final_ack(&s, v.seq, &r, &ack);
+		if (!run_spec(&ack, &r))
+			expect_verdict(&r, XDP_PASS, XSC_STAT_PASS_ACK_COOKIE_OK);
+		ack.n_ext = 2;
+		ack.ext[0] = (struct ext6){ .type = 44, .len = 8, .frag = 0x0001 };
+		ack.ext[1] = (struct ext6){ .type = 60, .len = 8 };
+		if (!run_spec(&ack, &r)) {
+			expect_verdict(&r, XDP_DROP, XSC_STAT_DROP_TCP_FRAGMENT);
+			EXPECT(r.meta_len == 0, "%u bytes of metadata for a fragment", r.meta_len);
+		}
+	} else {
+		fail("no SYN-ACK to take the cookie from");
+	}
+	end(false);
 }
 
 /* ---- traffic that is not ours to judge (TESTCASES 14) ---- */
@@ -943,6 +1054,7 @@ void test_packets(void)
 	test_hostile_options();
 	test_flags();
 	test_malformed();
+	test_fuzz_found();
 	test_not_ours();
 	test_cookie();
 	test_sockets();
