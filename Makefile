@@ -28,6 +28,8 @@ DEB_PACKAGES := clang-19 llvm-19 bpftool libbpf-dev libxdp-dev xdp-tools libelf-
 DEB_PACKAGES += libinih-dev libmicrohttpd-dev libsystemd-dev pandoc systemd
 # promtool, which the CLI suite checks the stats --prometheus exposition with.
 DEB_PACKAGES += prometheus
+# The sanitizer build of the tool (libasan8, libubsan1 come with gcc) and the parser fuzzers.
+DEB_PACKAGES += libfuzzer-19-dev libclang-rt-19-dev
 
 BPF_HEADERS := $(wildcard bpf/lib/*.h bpf/policy/*.h) $(wildcard include/xsc/*)
 # user/core is the library the tool, the tests and the benchmarks link; user/export formats
@@ -47,6 +49,7 @@ BENCH_SRCS := tests/bench/micro.c tests/lib/pkt.c $(TOOL_LIB_SRCS)
 .SECONDARY:
 .PHONY: all deps check test-unit test-cli test-integration bench-micro bench-compare bench demo clean
 .PHONY: man install
+.PHONY: asan test-cli-asan fuzz-parsers
 
 LAB := $(BUILD)/xdp_pass.bpf.o $(BUILD)/synflood $(BUILD)/flood $(BUILD)/sink.bench.bpf.o \
 	$(BUILD)/baselines.bench.bpf.o
@@ -108,6 +111,25 @@ $(BUILD)/flood: tests/bench/flood.c tests/lib/pkt.c tests/lib/pkt.h $(BUILD)/flo
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/lib tests/bench/flood.c tests/lib/pkt.c -o $@ $(LDLIBS)
 
+# The tool again under AddressSanitizer (LeakSanitizer with it) and UBSan, in a directory of
+# its own so the build above is untouched; the CLI suite runs it (tests/cli/test_cli_asan.sh).
+# Any report ends the process: -fno-sanitize-recover turns UBSan's warnings into failures.
+ASAN_DIR := $(BUILD)/asan
+SAN_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1
+
+asan: $(ASAN_DIR)/xdp-syncookie
+
+$(ASAN_DIR)/xdp-syncookie: $(USER_SRCS) $(SERVICE_SRCS) $(USER_HEADERS) $(BUILD)/xdp_syncookie.skel.h \
+		$(BUILD)/tc_handoff.skel.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_CFLAGS) -Iuser/cli -Iuser/service \
+		$(shell pkg-config --cflags $(SERVICE_LIBS)) $(USER_SRCS) $(SERVICE_SRCS) -o $@ \
+		$(LDLIBS) $(shell pkg-config --libs $(SERVICE_LIBS)) -lpthread
+
+test-cli-asan: $(ASAN_DIR)/xdp-syncookie
+	$(Q)./tests/cli/test_cli_asan.sh
+
 # The man page, from one Markdown source; build/man is a MANPATH entry (man -M build/man).
 MAN := $(BUILD)/man/man8/xdp-syncookie.8
 man: $(MAN)
@@ -148,6 +170,7 @@ test-integration: all
 # Every suite runs even when an earlier one fails; the target fails if any did.
 check: deps
 	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory asan
 	$(Q)./tests/run_all.sh
 
 bench-micro: $(BUILD)/bench_micro

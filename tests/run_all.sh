@@ -4,6 +4,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 suites=(./build/test_unit ./tests/cli/test_cli.sh ./tests/integration/run.sh)
+# The CLI suite again with the tool under ASan and UBSan (make asan).
+suites+=(./tests/cli/test_cli_asan.sh)
 total_passed=0
 total_failed=0
 rc=0

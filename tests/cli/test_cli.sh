@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Command-line behaviour of xdp-syncookie: bad values, double attach, missing things,
 # stale and foreign pins. Runs in a private network namespace with its own bpffs.
+# XSC=PATH runs another build of the tool (tests/cli/test_cli_asan.sh: the sanitizer one);
+# with XSC_SAN_LOGS=DIR set, a sanitizer report written there fails the case it ran in.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-tool="$here/../../xdp-syncookie"
+tool=$(realpath "${XSC:-$here/../../xdp-syncookie}")
+san_logs=${XSC_SAN_LOGS:-}
+san_seen=0
 ns="xsc-cli-$$"
 peer_ns="xsc-cli-peer-$$"	# the other end of p0, so a connection crosses XDP
 fs="/run/xsc-cli-$$"
@@ -40,8 +44,25 @@ run() {
 	rc=$?
 }
 
-ok() { echo "ok   $1"; passed=$((passed + 1)); }
 bad() { echo "FAIL $1: $2"; printf '     %s\n' "$out" | head -5; failed=$((failed + 1)); }
+
+# san_new: true if the sanitizers wrote a report since the last call; $out is then its
+# first lines. A report read is renamed *.seen, so each one fails one case.
+san_new() {
+	local f new=""
+	[ -n "$san_logs" ] || return 1
+	for f in "$san_logs"/*; do
+		[ -f "$f" ] && [ "${f%.seen}" = "$f" ] || continue
+		new="$new$(basename "$f"): $(grep -m4 -E 'ERROR|runtime error|SUMMARY|#[0-3] ' "$f")"$'\n'
+		mv "$f" "$f.seen"
+	done
+	[ -n "$new" ] || return 1
+	out=$new
+}
+
+ok() {
+	if san_new; then bad "$1" "sanitizer report"; else echo "ok   $1"; passed=$((passed + 1)); fi
+}
 
 # expect NAME RC PATTERN CMD...: exit code RC and output matching PATTERN.
 expect() {
@@ -376,7 +397,7 @@ if [ -z "$missing" ]; then ok "the man page's synopsis names every command"; els
 # the man page in Documentation= exist: the copy names the tool just built, and MANPATH
 # the man page just built.
 unit="$scratch/xdp-syncookie.service"
-sed "s|/usr/local/sbin/xdp-syncookie|$(cd "$here/../.." && pwd)/xdp-syncookie|" \
+sed "s|/usr/local/sbin/xdp-syncookie|$tool|" \
 	"$here/../../dist/xdp-syncookie.service" >"$unit"
 out=$(MANPATH="$here/../../build/man" systemd-analyze verify "$unit" 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && [ -z "$out" ]; then
@@ -507,6 +528,8 @@ expect "deny list with nothing attached" 1 "not attached" deny list v0
 out=$(ip netns exec "$ns" env LIBXDP_BPFFS=/tmp "$tool" attach v0 2>&1); rc=$?
 if [ "$rc" -eq 1 ] && grep -q "no BPF filesystem at /tmp" <<<"$out"; then ok "no bpffs: clear error"; else bad "no bpffs: clear error" "exit $rc"; fi
 nothing_left "no bpffs: nothing attached" v0
+
+san_new && bad "no sanitizer report after the last case" "sanitizer report"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
