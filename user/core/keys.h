@@ -10,6 +10,8 @@
  * regular file that only its owner can read or write (0600 or 0400). */
 #define XSC_KEY_HEX_DIGITS 32
 
+/* A random master, never all-zero (which means "no key" to the programs); 0 or -EIO. */
+int key_random(struct xsc_master *m, const char *what);
 /* Reads a master from a key file. Never prints the secret. 0 or -errno after a message
  * "what: PATH: cause". */
 int key_file_read(const char *path, struct xsc_master *m, const char *what);
