@@ -489,6 +489,14 @@ for len in 31 33; do
 	chmod 600 "$scratch/k$len"
 	expect "a key file of $len hex digits refused" 2 "want exactly 32 hex digits" key rotate --key-file "$scratch/k$len"
 done
+# Only the first bytes of a key file were read: what came after four blank lines was never seen.
+{ cat "$scratch/k1"; printf '\n\n\n\njunk\n'; } >"$scratch/ktail"
+chmod 600 "$scratch/ktail"
+expect "a key file with more after the key refused" 2 "want exactly 32 hex digits" key rotate --key-file "$scratch/ktail"
+printf '0123456789abcdef0123456789abcdef\r\n' >"$scratch/kcrlf"
+chmod 600 "$scratch/kcrlf"
+expect "a key file ending in CRLF is read (and refused only as another key)" 1 "already uses another cookie key" \
+	attach v1 --key-file "$scratch/kcrlf"
 printf 'g123456789abcdef0123456789abcdef\n' >"$scratch/khex"
 chmod 600 "$scratch/khex"
 expect "a key file with a non-hex digit refused" 2 "want exactly 32 hex digits" key rotate --key-file "$scratch/khex"

@@ -29,7 +29,9 @@ static int hex_value(int c)
 
 int key_file_read(const char *path, struct xsc_master *m, const char *what)
 {
-	char buf[XSC_KEY_HEX_DIGITS + 4];
+	/* The digits, the white space allowed after them, and one byte more: a longer file is
+	 * refused, not read in part. */
+	char buf[XSC_KEY_HEX_DIGITS + XSC_KEY_TRAILING_SPACE + 1];
 	__u8 bytes[16] = {};
 	struct stat st;
 	ssize_t len;
@@ -37,8 +39,9 @@ int key_file_read(const char *path, struct xsc_master *m, const char *what)
 
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		pr_err("%s: key file %s: %s\n", what, path, strerror(errno));
-		return -errno;
+		err = -errno;	/* before the message, which may change errno */
+		pr_err("%s: key file %s: %s\n", what, path, strerror(-err));
+		return err;
 	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		pr_err("%s: key file %s: not a regular file\n", what, path);
@@ -53,9 +56,17 @@ int key_file_read(const char *path, struct xsc_master *m, const char *what)
 		err = -EPERM;
 	}
 	len = err ? 0 : read(fd, buf, sizeof(buf));
+	if (len < 0) {
+		err = -errno;
+		pr_err("%s: key file %s: %s\n", what, path, strerror(errno));
+	}
 	close(fd);
 	if (err)
 		return err;
+	if (len == (ssize_t)sizeof(buf)) {
+		len = 0;
+		n = -1;		/* longer than a key and its white space: no key */
+	}
 	while (len > 0 && isspace((unsigned char)buf[len - 1]))
 		len--;
 	for (ssize_t i = 0; i < len && n <= XSC_KEY_HEX_DIGITS; i++, n++) {
