@@ -380,6 +380,14 @@ printf '[interface nosuch0]\n' >"$conf"
 expect "run: an interface that is not there" 2 "^run: $conf:1: interface nosuch0 not found" run --config "$conf"
 printf '[interface v0]\nallow_file = %s/none.txt\n' "$scratch" >"$conf"
 expect "run: a list file that cannot be read" 2 "^run: $conf:1: \\[interface v0\\] allow_file: $scratch/none.txt" run --config "$conf"
+# The reader saw a section header only after spaces and tabs; libinih after any white space
+# and a byte order mark, so the keys below such a header went to the section before it.
+printf '[interface v0]\nports = 80\n\f[service]\nmetrics = off\n' >"$conf"
+expect "run: a section header after a form feed is a section" 0 "configuration good \\(1 interfaces\\)" run --config "$conf" --check
+printf '\xef\xbb\xbf[interface v0]\nports = 80\n' >"$conf"
+expect "run: a byte order mark before the first section" 0 "configuration good \\(1 interfaces\\)" run --config "$conf" --check
+printf '[interface v0]\nports = 80\0,443\n' >"$conf"
+expect "run: a NUL byte is refused, not the end of the line" 2 "^run: $conf:2: a NUL byte" run --config "$conf"
 expect "run without --config" 2 "name the configuration file" run
 nothing_left "refused configurations attached nothing" v0
 sed 's/^\[interface eth0\]/[interface v0]/' "$here/../../dist/xdp-syncookie.conf" >"$conf"
@@ -451,6 +459,9 @@ for kind in allow deny; do
 		set v0 "--$kind-file" "$scratch/$kind.two"
 	expect "set --$kind-file of a missing file" 2 "$scratch/nosuch: No such file" \
 		set v0 "--$kind-file" "$scratch/nosuch"
+	printf '198.19.0.0/16\0junk\n' >"$scratch/$kind.nul"
+	expect "set --$kind-file with a NUL byte refused, not cut there" 2 "$scratch/$kind.nul:1: a NUL byte" \
+		set v0 "--$kind-file" "$scratch/$kind.nul"
 	head -4 "$scratch/$kind.bad" >"$scratch/$kind.good"
 	expect "set --$kind-file replaces the list" 0 "policy set" set v0 "--$kind-file" "$scratch/$kind.good"
 	lines "...with the file's prefixes" "$kind" "198.19.0.0/16 2001:2:0:ff::/64 "

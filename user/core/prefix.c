@@ -136,6 +136,7 @@ int prefix_file_parse(FILE *f, const char *path, struct prefix_set **out, const 
 	struct prefix_set *s = prefix_set_new();
 	char *line = NULL, *p, *end, err[160];
 	size_t cap = 0;
+	ssize_t len;
 	int lineno = 0, ret = 0;
 
 	if (!s) {
@@ -143,8 +144,14 @@ int prefix_file_parse(FILE *f, const char *path, struct prefix_set **out, const 
 		pr_err("%s: %s: %s\n", what, path, strerror(ENOMEM));
 		goto out;
 	}
-	while (getline(&line, &cap, f) > 0) {
+	while ((len = getline(&line, &cap, f)) > 0) {
 		lineno++;
+		/* Or the rest of the line would go unread: "10.0.0.0/8\0junk" is no prefix. */
+		if (memchr(line, '\0', len)) {
+			ret = -EINVAL;
+			pr_err("%s: %s:%d: a NUL byte: not a text file\n", what, path, lineno);
+			goto out;
+		}
 		p = strchr(line, '#');
 		if (p)
 			*p = '\0';

@@ -8,6 +8,7 @@
  * config_load.c.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -20,6 +21,8 @@
 /* Longest line taken; longer ones are an error, never cut in two. A --ports list of
  * single ports runs to about 6 characters a port. */
 #define CONFIG_MAX_LINE 8192
+/* What libinih skips at the start of a file (ini_allow_bom). */
+#define UTF8_BOM "\xef\xbb\xbf"
 
 /* The attach options an [interface NAME] section takes, under their own names with '_'
  * for '-' (port-engage is port_engage); the list files are the section's own. */
@@ -157,8 +160,19 @@ static char *read_line(char *str, int num, void *arg)
 		config_err(p, p->line, "line longer than %d characters", CONFIG_MAX_LINE - 2);
 		return NULL;
 	}
+	if (memchr(p->buf, '\0', len)) {
+		config_err(p, p->line, "a NUL byte: not a text file");
+		return NULL;
+	}
 	memcpy(str, p->buf, len + 1);
-	s = p->buf + strspn(p->buf, " \t");
+	/* Where libinih looks for a '[': past a UTF-8 byte order mark on the first line and
+	 * any isspace() (\f and \v too), or it would see a section this reader does not and
+	 * the keys below it would land in the section before. */
+	s = p->buf;
+	if (p->line == 1 && !strncmp(s, UTF8_BOM, strlen(UTF8_BOM)))
+		s += strlen(UTF8_BOM);
+	while (isspace((unsigned char)*s))
+		s++;
 	if (*s == '[' && (end = strchr(s, ']'))) {
 		*end = '\0';
 		section_begin(p, s + 1);
@@ -327,8 +341,10 @@ int config_parse(FILE *f, const char *path, struct svc_config **out)
 		return -ENOMEM;
 	snprintf(c->path, sizeof(c->path), "%s", path);
 	/* libinih's defaults, made explicit: no continuation lines (an indented line is an
-	 * error, not part of the value above it), ';' comments after values, long lines. */
+	 * error, not part of the value above it), ';' comments after values, long lines, a
+	 * byte order mark skipped (read_line skips it too). */
 	ini_allow_multiline = false;
+	ini_allow_bom = true;
 	ini_allow_inline_comments = true;
 	ini_max_line = CONFIG_MAX_LINE;
 	set_metrics(&p, SVC_DEFAULT_METRICS);
