@@ -49,7 +49,7 @@ BENCH_SRCS := tests/bench/micro.c tests/lib/pkt.c $(TOOL_LIB_SRCS)
 .SECONDARY:
 .PHONY: all deps check test-unit test-cli test-integration bench-micro bench-compare bench demo clean
 .PHONY: man install
-.PHONY: asan test-cli-asan fuzz-parsers
+.PHONY: asan test-cli-asan fuzz-parsers fuzz-parsers-build
 
 LAB := $(BUILD)/xdp_pass.bpf.o $(BUILD)/synflood $(BUILD)/flood $(BUILD)/sink.bench.bpf.o \
 	$(BUILD)/baselines.bench.bpf.o
@@ -130,6 +130,37 @@ $(ASAN_DIR)/xdp-syncookie: $(USER_SRCS) $(SERVICE_SRCS) $(USER_HEADERS) $(BUILD)
 test-cli-asan: $(ASAN_DIR)/xdp-syncookie
 	$(Q)./tests/cli/test_cli_asan.sh
 
+# libFuzzer harnesses for the parsers of what an operator writes: the config file, list
+# files and key files (tests/fuzz/fuzz_{config,prefixes,keyfile}.c). Each links the real
+# parser and none of the code that talks to maps. make fuzz-parsers runs each for
+# FUZZ_SECONDS (default 60); make check runs each for 10 s (tests/fuzz/run_parsers.sh).
+PARSER_FUZZ_DIR := $(BUILD)/fuzz-parsers
+PARSER_FUZZ_CFLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer -g -O1 -Wall -Wextra -Werror -std=gnu11 -Iinclude -Iuser/core \
+	-Iuser/cli -Iuser/service
+# log.c routes libbpf's and libxdp's messages, hence the libraries; nothing calls them.
+PARSER_FUZZ_LIBS := -lxdp -lbpf -lelf -lz
+PARSER_FUZZ_SRCS_prefixes := user/core/prefix.c user/core/log.c
+PARSER_FUZZ_SRCS_config := user/service/config.c user/cli/options.c user/core/settings.c \
+	user/core/policy.c $(PARSER_FUZZ_SRCS_prefixes)
+PARSER_FUZZ_SRCS_keyfile := user/core/keyfile.c user/core/log.c
+PARSER_FUZZERS := $(addprefix $(PARSER_FUZZ_DIR)/fuzz_,config prefixes keyfile)
+FUZZ_SECONDS ?= 60
+
+fuzz-parsers-build: $(PARSER_FUZZERS)
+
+$(PARSER_FUZZ_DIR)/fuzz_config: $(PARSER_FUZZ_SRCS_config)
+$(PARSER_FUZZ_DIR)/fuzz_prefixes: $(PARSER_FUZZ_SRCS_prefixes)
+$(PARSER_FUZZ_DIR)/fuzz_keyfile: $(PARSER_FUZZ_SRCS_keyfile)
+$(PARSER_FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(USER_HEADERS)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(PARSER_FUZZ_CFLAGS) $(shell pkg-config --cflags inih) $< \
+		$(PARSER_FUZZ_SRCS_$*) -o $@ $(PARSER_FUZZ_LIBS) $(shell pkg-config --libs inih)
+
+fuzz-parsers: $(PARSER_FUZZERS)
+	$(Q)./tests/fuzz/run_parsers.sh $(FUZZ_SECONDS)
+
 # The man page, from one Markdown source; build/man is a MANPATH entry (man -M build/man).
 MAN := $(BUILD)/man/man8/xdp-syncookie.8
 man: $(MAN)
@@ -170,7 +201,7 @@ test-integration: all
 # Every suite runs even when an earlier one fails; the target fails if any did.
 check: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(MAKE) --no-print-directory asan
+	$(Q)$(MAKE) --no-print-directory asan fuzz-parsers-build
 	$(Q)./tests/run_all.sh
 
 bench-micro: $(BUILD)/bench_micro
