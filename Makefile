@@ -98,9 +98,9 @@ xdp-syncookie: $(USER_SRCS) $(SERVICE_SRCS) $(USER_HEADERS) $(BUILD)/xdp_syncook
 		$(USER_SRCS) $(SERVICE_SRCS) -o $@ $(LDLIBS) $(shell pkg-config --libs $(SERVICE_LIBS)) -lpthread
 
 $(BUILD)/test_unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h) tests/lib/pkt.h $(TOOL_LIB_SRCS) $(USER_HEADERS) \
-		$(BUILD)/xdp_syncookie.skel.h $(BUILD)/tc_handoff.skel.h
+		$(BUILD)/xdp_syncookie.skel.h $(BUILD)/tc_handoff.skel.h $(BUILD)/baselines.skel.h
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit -Itests/lib $(UNIT_SRCS) $(TOOL_LIB_SRCS) -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -Itests/lib $(UNIT_SRCS) $(TOOL_LIB_SRCS) -o $@ $(LDLIBS) -lm
 
 $(BUILD)/bench_micro: $(BENCH_SRCS) tests/lib/pkt.h $(USER_HEADERS) $(BUILD)/xdp_syncookie.skel.h \
 		$(BUILD)/tc_handoff.skel.h $(BUILD)/baselines.skel.h

@@ -12,6 +12,7 @@
 #include "policy/policy.h"
 #include "policy/engage.h"
 #include "policy/lists.h"
+#include "policy/budget.h"
 #include <xdp/xdp_helpers.h>
 
 char LICENSE[] SEC("license") = "GPL";
@@ -48,12 +49,12 @@ struct {
 
 /* Answers the SYN with a cookie SYN-ACK, written over the frame for XDP_TX. */
 static __always_inline int syn_answer(xsc_ctx_t *ctx, const struct pkt *p,
-				      const struct xsc_keyring *kr, __u64 now,
-				      struct xsc_tally *tally)
+				      const struct xsc_policy *pol, const struct xsc_keyring *kr,
+				      __u64 now, struct xsc_tally *tally)
 {
 	struct synack_args args = {};
-	__u32 cur = kr->gen & 1, slot;
-	const struct xsc_key *key;
+	__u32 cur = kr->gen & 1, slot, ts_bits;
+	const struct xsc_keycache_entry *ks;
 	struct xsc_keycache *kc;
 	struct cookie_flow flow;
 	__u64 tai;
@@ -65,26 +66,29 @@ static __always_inline int syn_answer(xsc_ctx_t *ctx, const struct pkt *p,
 	if (args.opts.malformed)
 		return XSC_STAT_DROP_OPT_MALFORMED;
 	ret = csum_verify_segment(ctx, p);
+	if (ret == XSC_CONTINUE)
+		ret = budget_take(p, pol, now);
 	if (ret != XSC_CONTINUE)
 		return ret;
 
 	cookie_flow_init(&flow, p, p->seq);
-	args.data.mss_idx = cookie_mss_index(p->family, args.opts.mss);
-	args.data.wscale = args.opts.wscale;
-	args.data.sack_ok = args.opts.sack_ok && (xsc_cfg.flags & XSC_F_OFFER_SACK);
+	args.ts = args.opts.ts_ok && (xsc_cfg.flags & XSC_F_OFFER_TS);
 	/* RFC 3168: an ECN-setup SYN carries both ECE and CWR. */
-	args.data.ecn_ok = (p->flags & (TH_ECE | TH_CWR)) == (TH_ECE | TH_CWR) &&
-			   (xsc_cfg.flags & XSC_F_OFFER_ECN);
+	cookie_choose(&args.data, p->family, args.ts, args.opts.mss, args.opts.wscale,
+		      args.opts.sack_ok && (xsc_cfg.flags & XSC_F_OFFER_SACK),
+		      (p->flags & (TH_ECE | TH_CWR)) == (TH_ECE | TH_CWR) &&
+			      (xsc_cfg.flags & XSC_F_OFFER_ECN));
 	kc = keys_cache();
 	if (!kc)
 		return XSC_STAT_DROP_INTERNAL;
 	tai = keys_clock_ns(kc, now);
 	slot = cookie_slot(tai);
-	key = keys_slot_key(kc, &kr->master[cur], cur, slot);
-	args.cookie = cookie_make(key, &flow, &args.data, slot);
-	args.ts = args.opts.ts_ok && (xsc_cfg.flags & XSC_F_OFFER_TS);
-	/* Offset by key material so our TSval does not reveal the host's clock. */
-	args.tsval = (__u32)(tai >> TS_CLOCK_SHIFT) + (__u32)key->k1;
+	ks = keys_slot(kc, &kr->master[cur], cur, slot);
+	args.cookie = cookie_make(&ks->key, &flow, &args.data, slot, &ts_bits);
+	/* The TSval's high bits are a clock, offset by a derived value so it reveals neither
+	 * the host's clock nor key material; its low bits are cookie. */
+	args.tsval = (((__u32)(tai >> TS_CLOCK_SHIFT) + ks->ts_offset) &
+		      ~((1u << XSC_COOKIE_TS_TSBITS) - 1)) | ts_bits;
 
 	ret = synack_write(ctx, p, &args);
 	if (ret != XSC_CONTINUE)
@@ -126,7 +130,7 @@ __noinline int handle_syn(xsc_ctx_t *ctx, const struct pkt *p, const struct xsc_
 		return engaged ? XSC_STAT_PASS_SYN_MONITOR : XSC_STAT_PASS_SYN_QUIET;
 	if (!engaged && mode != XSC_ENGAGE_ALWAYS)
 		return XSC_STAT_PASS_SYN_QUIET;
-	return syn_answer(ctx, p, kr, now, tally);
+	return syn_answer(ctx, p, pol, kr, now, tally);
 }
 
 /* The kernel's own cookie (tcp_syncookies=2, or its queue overflowed before we engaged). */
@@ -150,19 +154,17 @@ static __always_inline bool kernel_cookie_valid(xsc_ctx_t *ctx, const struct pkt
 
 /* Hands a valid cookie's attributes to the TC handoff in XDP metadata. */
 static __always_inline int ack_to_handoff(xsc_ctx_t *ctx, const struct pkt *p,
-					  const struct cookie_data *data)
+					  const struct cookie_data *data, const struct tcp_opts *opts)
 {
-	struct tcp_opts opts = {};
 	struct xsc_handoff_meta *meta;
 
-	tcpopt_parse(ctx, p, &opts, false);
 	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(*meta)))
 		return XSC_STAT_DROP_META_FAILED;
 	meta = ctx_data_meta(ctx);
 	if ((void *)(meta + 1) > ctx_data(ctx))
 		return XSC_STAT_DROP_META_FAILED;
-	cookie_handoff_attrs(data, p->family, xsc_cfg.wscale, opts.tsval, opts.tsecr,
-			     opts.ts_ok && !opts.malformed, meta);
+	cookie_handoff_attrs(data, p->family, xsc_cfg.wscale, opts->tsval, opts->tsecr,
+			     data->ts, meta);
 	return XSC_STAT_PASS_ACK_COOKIE_OK;
 }
 
@@ -177,11 +179,12 @@ static __always_inline int ack_to_handoff(xsc_ctx_t *ctx, const struct pkt *p,
 __noinline int handle_ack(xsc_ctx_t *ctx, const struct pkt *p, __u8 mode,
 			  const struct xsc_keyring *kr)
 {
+	struct tcp_opts opts = {};
 	struct cookie_data data;
 	struct xsc_keycache *kc;
 	struct cookie_flow flow;
 	struct bpf_sock *sk;
-	bool kernel_cookies;
+	bool kernel_cookies, ts;
 	__u64 now;
 
 	if (!p || !kr)
@@ -197,11 +200,19 @@ __noinline int handle_ack(xsc_ctx_t *ctx, const struct pkt *p, __u8 mode,
 	 * before a switch to 'never' can still be valid. */
 	now = bpf_ktime_get_coarse_ns();
 	kc = keys_cache();
-	if (kc && (mode != XSC_ENGAGE_NEVER || keys_cookie_outstanding(now))) {
+	if (!kc) {
+		bpf_sk_release(sk);
+		return XSC_STAT_DROP_INTERNAL;
+	}
+	if (mode != XSC_ENGAGE_NEVER || keys_cookie_outstanding(now)) {
+		/* A cookie made with timestamps is checked with the TSecr the ACK echoes. */
+		tcpopt_parse(ctx, p, &opts, false);
+		ts = opts.ts_ok && !opts.malformed;
 		cookie_flow_init(&flow, p, p->seq - 1);
-		if (cookie_check(kr, kc, &flow, p->ack_seq - 1, keys_clock_ns(kc, now), &data)) {
+		if (cookie_check(kr, kc, &flow, p->ack_seq - 1, ts, opts.tsecr,
+				 keys_clock_ns(kc, now), &data)) {
 			bpf_sk_release(sk);
-			return ack_to_handoff(ctx, p, &data);
+			return ack_to_handoff(ctx, p, &data, &opts);
 		}
 	}
 	/* Only an ACK that is not ours pays for reading the listener's overflow stamp. */

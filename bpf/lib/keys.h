@@ -74,28 +74,37 @@ static __always_inline const struct xsc_keyring *keys_get(void)
 	return kr;
 }
 
-/* Fills a cache entry with the slot's key. Out of line: two SipHash runs inlined into the
- * per-packet functions would cost their frames about 90 bytes of stack (clang 19) for a
- * path taken once per slot. */
+/*
+ * Fills a cache entry with what the slot derives from the master: its key and its TSval
+ * offset. The master is copied once and everything is derived from and tagged with the
+ * copy, so a master read half-written (user space rewrites the retired place during a
+ * rotation) yields a tag no later lookup matches. Out of line: two SipHash runs inlined
+ * into the per-packet functions would cost their frames about 90 bytes of stack (clang 19)
+ * for a path taken once per slot.
+ */
 static __noinline void keys_derive(struct xsc_keycache_entry *e, const struct xsc_key *master,
 				   __u32 slot)
 {
+	struct xsc_key m;
+
 	if (!e || !master)
 		return;
-	e->key.k0 = siphash13(master, NULL, 0, (__u64)slot | (__u64)XSC_KDF_DOMAIN_K0 << 32);
-	e->key.k1 = siphash13(master, NULL, 0, (__u64)slot | (__u64)XSC_KDF_DOMAIN_K1 << 32);
-	e->master = *master;
+	m = *master;
+	e->key.k0 = siphash13(&m, NULL, 0, (__u64)slot | (__u64)XSC_KDF_DOMAIN_K0 << 32);
+	e->key.k1 = siphash13(&m, NULL, 0, (__u64)slot | (__u64)XSC_KDF_DOMAIN_K1 << 32);
+	e->ts_offset = siphash13(&m, NULL, 0, (__u64)slot | (__u64)XSC_KDF_DOMAIN_TS << 32);
+	e->master = m;
 	e->slot = slot;
 }
 
 /*
- * The cookie key of one slot: SipHash-1-3 under the master of the slot number and a domain
- * constant, once per half. Cached per CPU, so it is computed once per slot, master and CPU
- * (the cache entry names the master it came from, never just a generation).
+ * What one slot derives from a master (the cache entry: its key and TSval offset). Cached
+ * per CPU, so it is computed once per slot, master and CPU (the entry names the master it
+ * came from, never just a generation).
  */
-static __always_inline const struct xsc_key *keys_slot_key(struct xsc_keycache *c,
-							     const struct xsc_key *master,
-							     __u32 idx, __u32 slot)
+static __always_inline const struct xsc_keycache_entry *keys_slot(struct xsc_keycache *c,
+								   const struct xsc_key *master,
+								   __u32 idx, __u32 slot)
 {
 	struct xsc_keycache_entry *e;
 
@@ -104,7 +113,7 @@ static __always_inline const struct xsc_key *keys_slot_key(struct xsc_keycache *
 	if (e->slot != slot || e->master.k0 != master->k0 || e->master.k1 != master->k1 ||
 	    !xsc_key_set(&e->key))
 		keys_derive(e, master, slot);
-	return &e->key;
+	return e;
 }
 
 /* Notes that a cookie went out now: written once per rate window at most, so the cache

@@ -60,7 +60,13 @@ static __always_inline bool lists_match(const struct pkt *p, __u32 kind)
 	return bpf_map_lookup_elem(trie, &k);
 }
 
-/* Deny first, then allow; only the lists the policy marks in use are looked at. */
+/*
+ * Deny first, for every TCP segment to a protected port: a denied source's established
+ * flows are cut too. Allow only for SYNs, the only segments it changes anything for (the
+ * rest of an allowed client's handshake and flows meet their sockets as anyone's do), so
+ * established traffic pays no allow lookup. Only the lists the policy marks in use are
+ * looked at.
+ */
 static __always_inline int lists_judge(const struct pkt *p, __u8 in_use)
 {
 	__u8 deny = p->family == 4 ? XSC_LISTS_DENY4 : XSC_LISTS_DENY6;
@@ -68,7 +74,8 @@ static __always_inline int lists_judge(const struct pkt *p, __u8 in_use)
 
 	if ((in_use & deny) && lists_match(p, XSC_LIST_DENY))
 		return XSC_STAT_DROP_DENIED;
-	if ((in_use & allow) && lists_match(p, XSC_LIST_ALLOW))
+	if ((in_use & allow) && (p->flags & (TH_SYN | TH_ACK | TH_RST | TH_FIN)) == TH_SYN &&
+	    lists_match(p, XSC_LIST_ALLOW))
 		return XSC_STAT_PASS_ALLOWED;
 	return XSC_CONTINUE;
 }

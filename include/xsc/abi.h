@@ -80,7 +80,7 @@ struct xsc_keyring {
 #define XSC_KEYCACHE_ENTRIES 8
 struct xsc_keycache_entry {
 	__u32 slot;
-	__u32 pad;
+	__u32 ts_offset;	/* added to our TSval clock: a third derived value, not key */
 	struct xsc_key master;
 	struct xsc_key key;
 };
@@ -92,9 +92,11 @@ struct xsc_keycache {
 	__u32 clock_window;	/* rate window (XSC_RATE_WINDOW_SHIFT) of that read */
 	__u32 pad;
 };
-/* Domain separation of the two halves of a derived key (SipHash-1-3 of slot | domain << 32). */
+/* Domain separation of what a slot derives (SipHash-1-3 of slot | domain << 32): the two
+ * halves of its key, and the TSval clock offset, which leaves the host. */
 #define XSC_KDF_DOMAIN_K0 0x6b30	/* "k0" */
 #define XSC_KDF_DOMAIN_K1 0x6b31	/* "k1" */
+#define XSC_KDF_DOMAIN_TS 0x7473	/* "ts" */
 
 /* When this host last answered a SYN with a cookie: an ACK without a socket can be one of
  * ours only within a cookie's validity after that (used by engage 'never'). */
@@ -103,27 +105,37 @@ struct xsc_host_issued {
 };
 
 /*
- * The 32-bit cookie (the SYN-ACK's sequence number), low bit first:
- *   ECN (1) | SACK (1) | client window scale (4, 15 = none) | MSS index (3) |
- *   time slot low bits (2) | SipHash bits (21)
- * The hash, keyed with the slot's derived key, covers the 4-tuple, the client's ISN, the
- * full slot number and the low 11 bits, so none of them can be changed without the hash
- * failing. No bit names the master: a checker tries its current one, and the previous one
- * only within a validity window of a rotation, so hosts of a fleet need not agree on how
- * many rotations they have seen.
+ * The cookie: the SYN-ACK's sequence number (ISN), and, when the client sends timestamps
+ * and we answer them, the low 14 bits of our TSval, which the final ACK echoes as TSecr.
+ * Low bit first (docs/design.md, "The cookie"):
+ *
+ *   ISN, timestamps:     slot (2) | MSS index (3)                            | hash (27)
+ *   TSval, timestamps:   window scale (4, 15 = none) | SACK (1) | ECN (1) | hash (8) | clock (18)
+ *   ISN, no timestamps:  slot (2) | MSS index (2) | window scale code (3) | SACK (1) | hash (24)
+ *
+ * 35 hash bits when the ACK carries timestamps, 24 when it does not. The hash, keyed with
+ * the slot's derived key, covers the 4-tuple, the client's ISN, the full slot number, the
+ * mode and every option bit, so none can be changed without failing it. No bit names the
+ * master: a checker tries its current one, and the previous one only within a validity
+ * window of a rotation, so hosts of a fleet need not agree on how many rotations they saw.
  */
-#define XSC_COOKIE_ECN_SHIFT 0
-#define XSC_COOKIE_SACK_SHIFT 1
-#define XSC_COOKIE_WSCALE_SHIFT 2
-#define XSC_COOKIE_WSCALE_MASK 0xf
-#define XSC_COOKIE_WSCALE_NONE 15
-#define XSC_COOKIE_MSS_SHIFT 6
-#define XSC_COOKIE_MSS_MASK 0x7
-#define XSC_COOKIE_SLOT_SHIFT 9
 #define XSC_COOKIE_SLOT_MASK 0x3
-#define XSC_COOKIE_DATA_MASK 0x7ff
-#define XSC_COOKIE_HASH_SHIFT 11
-#define XSC_COOKIE_HASH_BITS 21
+#define XSC_COOKIE_MSS_SHIFT 2
+#define XSC_COOKIE_TS_MSS_MASK 0x7
+#define XSC_COOKIE_TS_HASH_SHIFT 5	/* 27 bits in the ISN */
+#define XSC_COOKIE_TS_TSBITS 14		/* low TSval bits that are cookie: options, hash */
+#define XSC_COOKIE_TS_OPTS_MASK 0x3f
+#define XSC_COOKIE_TS_WSCALE_MASK 0xf
+#define XSC_COOKIE_TS_SACK_BIT (1 << 4)
+#define XSC_COOKIE_TS_ECN_BIT (1 << 5)
+#define XSC_COOKIE_TS_HASHB_SHIFT 6	/* 8 bits in the TSval */
+#define XSC_COOKIE_TS_HASHB_MASK 0xff
+#define XSC_COOKIE_PLAIN_MSS_MASK 0x3
+#define XSC_COOKIE_PLAIN_WS_SHIFT 4
+#define XSC_COOKIE_PLAIN_WS_MASK 0x7
+#define XSC_COOKIE_PLAIN_SACK_BIT (1 << 7)
+#define XSC_COOKIE_PLAIN_HASH_SHIFT 8	/* 24 bits in the ISN */
+#define XSC_COOKIE_WSCALE_NONE 15
 /*
  * A slot is 2^36 ns (68.7 s) of CLOCK_TAI, the clock hosts of a fleet share (through NTP or
  * PTP), unlike the monotonic clock that starts at each boot. A cookie is valid in its own
@@ -176,6 +188,10 @@ struct xsc_policy {
 	__u32 syn_rate_high;	/* SYN/s to a port that engages it */
 	__u32 syn_rate_low;	/* below this (and queue_low) for hold_s, it disengages */
 	__u32 hold_s;
+	__u32 budget_prefix;	/* cookie SYN-ACKs/s to one /24 or /48; 0: no cap */
+	__u32 budget_global;	/* cookie SYN-ACKs/s from the interface; 0: no cap */
+	__u32 budget_prefix_ns;	/* the same as ns between SYN-ACKs, for the programs */
+	__u32 budget_global_ns;	/* (derived by user space: no division per packet) */
 	__u8 queue_high;	/* % of the listener's backlog that engages it */
 	__u8 queue_low;
 	__u8 engage;		/* enum xsc_engage: the default (never XSC_ENGAGE_DEFAULT) */
@@ -188,6 +204,24 @@ struct xsc_policy {
 #define XSC_LISTS_ALLOW6 (1 << 1)
 #define XSC_LISTS_DENY4 (1 << 2)
 #define XSC_LISTS_DENY6 (1 << 3)
+
+/*
+ * The reflection budget: someone spoofing a victim's addresses can make us send SYN-ACKs
+ * at the victim. Cookie SYN-ACKs are capped per destination prefix (a shared LRU of
+ * XSC_BUDGET_PREFIXES buckets) and per interface (split evenly over the CPUs); a SYN over
+ * either budget is dropped and counted. Defaults: docs/design.md ("Reflection budget").
+ */
+#define XSC_DEFAULT_BUDGET_PREFIX 10000
+#define XSC_DEFAULT_BUDGET_GLOBAL 0	/* off: a cap would drop real clients' SYNs in a flood */
+#define XSC_BUDGET_PREFIXES 65536
+#define XSC_BUDGET_PREFIX4 24
+#define XSC_BUDGET_PREFIX6 48
+#define XSC_BUDGET_BURST_SHIFT 3	/* a bucket holds 1/8 s of its rate */
+struct xsc_budget_key {
+	__u8 family;
+	__u8 pad;
+	__u8 prefix[6];		/* the first 3 (IPv4) or 6 (IPv6) bytes of the client address */
+};
 
 /* Defaults; docs/design.md ("Engaging by itself") says why each. Low = high / 2. */
 #define XSC_DEFAULT_SYN_RATE 20000

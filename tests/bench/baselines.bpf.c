@@ -75,3 +75,47 @@ int xdp_restore(struct xdp_md *ctx)
 	bpf_tail_call(ctx, &target, 0);
 	return XDP_ABORTED;
 }
+
+/*
+ * The forger: the pristine frame, a final ACK for a real cookie, with the bits of its
+ * cookie that forge_isn_mask and forge_tsecr_mask name replaced by random ones on every
+ * run, then the program under test. What an attacker who read the layout off one SYN-ACK
+ * of its own would send: the slot and option bits right, the hash bits guessed.
+ */
+__u32 forge_ack_off;		/* offset of the TCP ack_seq */
+__u32 forge_tsecr_off;		/* offset of the TSecr, 0: none */
+__u32 forge_isn_mask;		/* bits of ack_seq - 1 to randomise */
+__u32 forge_tsecr_mask;
+
+static __always_inline int forge_word(struct xdp_md *ctx, __u32 off, __u32 mask, __u32 bias)
+{
+	__be32 w;
+	__u32 v;
+
+	if (bpf_xdp_load_bytes(ctx, off, &w, sizeof(w)))
+		return -1;
+	v = bpf_ntohl(w) - bias;
+	v = (v & ~mask) | (bpf_get_prandom_u32() & mask);
+	w = bpf_htonl(v + bias);
+	return bpf_xdp_store_bytes(ctx, off, &w, sizeof(w));
+}
+
+SEC("xdp")
+int xdp_forge(struct xdp_md *ctx)
+{
+	__u32 len = pristine_len;
+	int cur = ctx->data_end - ctx->data;
+	int meta = ctx->data - ctx->data_meta;
+
+	if (meta && bpf_xdp_adjust_meta(ctx, meta))
+		return XDP_ABORTED;
+	if (cur != (int)len && bpf_xdp_adjust_head(ctx, cur - (int)len))
+		return XDP_ABORTED;
+	if (len == 0 || len > BENCH_PKT_MAX || bpf_xdp_store_bytes(ctx, 0, pristine, len))
+		return XDP_ABORTED;
+	if (forge_word(ctx, forge_ack_off, forge_isn_mask, 1) ||
+	    (forge_tsecr_off && forge_word(ctx, forge_tsecr_off, forge_tsecr_mask, 0)))
+		return XDP_ABORTED;
+	bpf_tail_call(ctx, &target, 0);
+	return XDP_ABORTED;
+}

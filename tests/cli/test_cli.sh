@@ -113,6 +113,8 @@ expect "--port-engage for an unprotected port refused" 2 "port 22 is not protect
 expect "--syn-rate 0 refused" 2 "--syn-rate: 0 is out of range" attach v0 --syn-rate 0
 expect "--queue-fill 101 refused" 2 "--queue-fill: 101 is out of range" attach v0 --queue-fill 101
 expect "--hold 0 refused" 2 "--hold: 0 is out of range" attach v0 --hold 0
+expect "--budget-prefix past its range refused" 2 "--budget-prefix: 100000001 is out of range" attach v0 --budget-prefix 100000001
+expect "--budget-global not a number refused" 2 "--budget-global: .x. is not a number" attach v0 --budget-global x
 expect "--hold 30s refused" 2 "--hold: '30s' is not a number" attach v0 --hold 30s
 nothing_left "refused values changed nothing" v0
 

@@ -419,19 +419,50 @@ struct xsc_key ref_slot_key(const struct xsc_key *master, uint32_t slot)
 	return out;
 }
 
-/* The hashed message, byte by byte (docs/design.md, "Cookie"): source address,
+/* The cookie's tables as docs/design.md specifies them: the reference's own copy. */
+static const uint16_t ref_mss_ts4[8] = { 536, 1220, 1300, 1380, 1440, 1452, 1460, 8960 };
+static const uint16_t ref_mss_ts6[8] = { 1220, 1280, 1340, 1380, 1420, 1432, 1440, 8940 };
+static const uint16_t ref_mss_plain4[4] = { 536, 1300, 1440, 1460 };
+static const uint16_t ref_mss_plain6[4] = { 1220, 1280, 1420, 1440 };
+static const int ref_ws_plain[8] = { -1, 2, 4, 6, 7, 8, 9, 10 };
+
+static int index_of(const uint16_t *t, int n, int v)
+{
+	for (int i = 0; i < n; i++)
+		if (t[i] == v)
+			return i;
+	return -1;
+}
+
+/*
+ * The hashed message, byte by byte (docs/design.md, "The cookie"): source address,
  * destination address, source port, destination port (network order), client ISN
- * (little-endian 32-bit), slot (little-endian 32-bit), low 12 cookie bits | family << 12
- * (little-endian 16-bit); hashed with SipHash-1-3 under the slot's key. */
+ * (little-endian 32-bit), slot (little-endian 32-bit), then 16 bits (little-endian) of
+ * meta | family << 12, where meta is, with timestamps, 1 | MSS index << 1 | wscale << 4 |
+ * SACK << 8 | ECN << 9, and without, MSS index << 1 | wscale code << 3 | SACK << 6;
+ * SipHash-1-3 under the slot's key. The ISN takes the top 27 (24) bits of the hash, the
+ * TSval bits 29-36.
+ */
 uint32_t ref_cookie(const struct xsc_key *master, int family, const uint8_t *saddr,
 		    const uint8_t *daddr, uint16_t sport, uint16_t dport, uint32_t isn,
-		    uint32_t slot, uint32_t data_bits)
+		    uint32_t slot, const struct ref_cookie_opts *o, uint32_t *ts_bits)
 {
 	struct xsc_key key = ref_slot_key(master, slot);
+	int alen = family == 4 ? 4 : 16, off, mss_idx, ws_code = 0, ws = o->ws < 0 ? 15 : o->ws;
 	uint8_t k[16], msg[48];
-	int alen = family == 4 ? 4 : 16, off = 0;
-	uint32_t low = data_bits | (slot & XSC_COOKIE_SLOT_MASK) << XSC_COOKIE_SLOT_SHIFT;
+	uint32_t meta;
+	uint64_t hash;
 
+	if (o->ts) {
+		mss_idx = index_of(family == 4 ? ref_mss_ts4 : ref_mss_ts6, 8, o->mss);
+		meta = 1 | mss_idx << 1 | ws << 4 | o->sack << 8 | o->ecn << 9;
+	} else {
+		mss_idx = index_of(family == 4 ? ref_mss_plain4 : ref_mss_plain6, 4, o->mss);
+		for (int i = 0; i < 8; i++)
+			if (ref_ws_plain[i] == o->ws)
+				ws_code = i;
+		meta = mss_idx << 1 | ws_code << 3 | o->sack << 6;
+	}
 	key_bytes(&key, k);
 	memcpy(msg, saddr, alen);
 	memcpy(msg + alen, daddr, alen);
@@ -440,11 +471,43 @@ uint32_t ref_cookie(const struct xsc_key *master, int family, const uint8_t *sad
 	put16(msg + off + 2, dport);
 	put_le32(msg + off + 4, isn);
 	put_le32(msg + off + 8, slot);
-	msg[off + 12] = (low | (uint32_t)family << 12) & 0xff;
-	msg[off + 13] = (low | (uint32_t)family << 12) >> 8;
+	msg[off + 12] = (meta | (uint32_t)family << 12) & 0xff;
+	msg[off + 13] = (meta | (uint32_t)family << 12) >> 8;
 	off += 14;
-	return (uint32_t)(ref_siphash(1, 3, k, msg, off) >> (64 - XSC_COOKIE_HASH_BITS))
-		       << XSC_COOKIE_HASH_SHIFT | low;
+	hash = ref_siphash(1, 3, k, msg, off);
+	if (o->ts) {
+		*ts_bits = ws | o->sack << 4 | o->ecn << 5 | (uint32_t)((hash >> 29) & 0xff) << 6;
+		return (uint32_t)(hash >> 37) << 5 | mss_idx << 2 | (slot & 3);
+	}
+	*ts_bits = 0;
+	return (uint32_t)(hash >> 40) << 8 | o->sack << 7 | ws_code << 4 | mss_idx << 2 | (slot & 3);
+}
+
+void ref_cookie_agree(int family, bool ts, int mss, int ws, bool sack, bool ecn,
+		      struct ref_cookie_opts *o)
+{
+	const uint16_t *t = ts ? (family == 4 ? ref_mss_ts4 : ref_mss_ts6) :
+				 (family == 4 ? ref_mss_plain4 : ref_mss_plain6);
+	int n = ts ? 8 : 4;
+
+	if (mss <= 0)
+		mss = family == 4 ? 536 : 1220;
+	o->ts = ts;
+	o->mss = t[0];
+	for (int i = 0; i < n; i++)
+		if (mss >= t[i])
+			o->mss = t[i];
+	o->ws = ws < 0 ? -1 : ws > 14 ? 14 : ws;
+	if (!ts && o->ws >= 0) {
+		int w = -1;
+
+		for (int i = 1; i < 8; i++)
+			if (o->ws >= ref_ws_plain[i])
+				w = ref_ws_plain[i];
+		o->ws = w;
+	}
+	o->sack = sack;
+	o->ecn = ts && ecn;
 }
 
 uint64_t ref_clock_ns(void)

@@ -109,10 +109,22 @@ uint64_t ref_siphash(int c_rounds, int d_rounds, const uint8_t key[16], const ui
 		     size_t len);
 /* The cookie key of a slot, derived from a master. */
 struct xsc_key ref_slot_key(const struct xsc_key *master, uint32_t slot);
-/* The cookie the program should make under a master, from the layout in docs/design.md. */
+/* What a SYN-ACK's cookie keeps, as agreed: MSS a table value, ws -1 for none. */
+struct ref_cookie_opts {
+	bool ts;
+	int mss;
+	int ws;
+	bool sack, ecn;
+};
+/* What the program must agree to for a client's SYN (mss 0 or less: none sent, ws -1:
+ * none), with our offers on: the cookie's tables, from docs/design.md. */
+void ref_cookie_agree(int family, bool ts, int mss, int ws, bool sack, bool ecn,
+		      struct ref_cookie_opts *o);
+/* The cookie the program should make under a master: the ISN, and in *ts_bits the low 14
+ * bits of its TSval (0 without timestamps). */
 uint32_t ref_cookie(const struct xsc_key *master, int family, const uint8_t *saddr,
 		    const uint8_t *daddr, uint16_t sport, uint16_t dport, uint32_t isn,
-		    uint32_t slot, uint32_t data_bits);
+		    uint32_t slot, const struct ref_cookie_opts *o, uint32_t *ts_bits);
 /* The current cookie slot, as bpf_ktime_get_tai_ns() >> XSC_COOKIE_SLOT_NS_SHIFT. */
 uint32_t ref_slot_now(void);
 /* CLOCK_TAI in ns, as bpf_ktime_get_tai_ns(). */

@@ -80,11 +80,32 @@ int reason_action(int reason)
 										      XDP_DROP;
 }
 
+const char *dump_dir;
+static unsigned int dumped;
+
+/* Writes a case's frame to dump_dir, numbered in the order the cases run. */
+static void dump_frame(const uint8_t *frame, size_t len)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%05u.bin", dump_dir, dumped++);
+	f = fopen(path, "w");
+	if (!f || fwrite(frame, 1, len, f) != len)
+		fail("writing %s failed", path);
+	if (f)
+		fclose(f);
+}
+
 int run_spec(const struct pkt_spec *s, struct xdp_result *r)
 {
 	uint8_t frame[PKT_MAX];
 	size_t len = pkt_build(s, frame);
-	int err = harness_run(frame, len, r);
+	int err;
+
+	if (dump_dir)
+		dump_frame(frame, len);
+	err = harness_run(frame, len, r);
 
 	if (err)
 		fail("BPF_PROG_TEST_RUN: %s", strerror(-err));

@@ -30,6 +30,9 @@ const char *action_name(int a);
 /* The XDP action a reason's verdict stands for. */
 int reason_action(int reason);
 
+/* With dump_dir set, run_spec also writes every frame it runs there (NNNNN.bin), so other
+ * suites can replay the packet table (test_unit --dump-frames DIR). */
+extern const char *dump_dir;
 int run_spec(const struct pkt_spec *s, struct xdp_result *r);
 void expect_verdict(const struct xdp_result *r, int action, int reason);
 void verdict_case(const char *name, const struct pkt_spec *s, int action, int reason);
@@ -48,5 +51,7 @@ void test_packets(void);
 void test_engage(void);
 void test_key_schedule(void);
 void test_lists(void);
+void test_forgery(void);
+void test_budget(void);
 
 #endif /* XSC_TEST_CHECK_H */

@@ -161,6 +161,10 @@ int harness_set_policy(const struct xsc_policy *pol)
 
 void harness_policy_always(struct xsc_policy *pol)
 {
+	struct policy_change c = { .budget_prefix_given = true, .budget_prefix = HARNESS_BUDGET,
+				   .budget_global_given = true, .budget_global = HARNESS_BUDGET };
+
 	policy_defaults(pol);
 	pol->engage = XSC_ENGAGE_ALWAYS;
+	policy_apply(pol, &c, "harness");
 }

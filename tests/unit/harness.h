@@ -35,7 +35,9 @@ int harness_set_keys(const struct xsc_keyring *kr);
 /* Puts a policy in force, as 'attach' and 'set' do. */
 int harness_set_policy(const struct xsc_policy *pol);
 /* The policy the packet cases run under: every port, engage always (no engage state
- * decides: every SYN to a listener is answered), defaults otherwise. */
+ * decides: every SYN to a listener is answered), budgets of HARNESS_BUDGET SYN-ACKs/s
+ * that no case reaches (test_budget.c sets its own), defaults otherwise. */
+#define HARNESS_BUDGET 100000000
 void harness_policy_always(struct xsc_policy *pol);
 
 #endif /* XSC_TEST_HARNESS_H */

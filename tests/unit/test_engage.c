@@ -463,7 +463,7 @@ static void test_ack_after_disengage(void)
 		return;
 	}
 	set_policy(port, XSC_ENGAGE_AUTO, 1000000, 60);
-	final_ack(&syn, v.seq, &ack);
+	spec_final_ack(&syn, v.seq, &r, &ack);	/* echoes our TSval */
 	if (!run_spec(&ack, &r))
 		expect_verdict(&r, XDP_PASS, XSC_STAT_PASS_ACK_COOKIE_OK);
 	end(false);

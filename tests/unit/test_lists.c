@@ -71,6 +71,8 @@ static const struct list_case cases[] = {
 	{ "allow: a SYN from an allowed prefix goes to the kernel, engaged or not",
 	  "198.18.0.0/16", "", 4, F_SYN, 80, XDP_PASS, XSC_STAT_PASS_ALLOWED, false },
 	{ "allow: IPv6 ::/0", "::/0", "", 6, F_SYN, 80, XDP_PASS, XSC_STAT_PASS_ALLOWED, false },
+	{ "allow: only SYNs skip the challenge; an ACK without a socket is judged as anyone's",
+	  "198.18.0.0/16", "", 4, F_ACK, 80, XDP_DROP, XSC_STAT_DROP_ACK_NO_SOCKET, false },
 	{ "allow: another prefix is challenged as usual", "198.19.0.0/16", "", 4, F_SYN, 80,
 	  XDP_TX, XSC_STAT_TX_SYN_COOKIE, false },
 	{ "allow and deny both match: deny wins", "198.18.0.0/15", "198.18.0.1", 4, F_SYN, 80,

@@ -21,28 +21,20 @@
 #include "policy.h"
 #include "reasons.h"
 
-/* Cookie MSS tables as docs/design.md specifies them: the test's own copy. */
-static const uint16_t want_mss4[8] = { 536, 1220, 1300, 1380, 1440, 1452, 1460, 8960 };
-static const uint16_t want_mss6[8] = { 1220, 1280, 1340, 1380, 1420, 1432, 1440, 8940 };
-
-/* What a SYN-ACK must carry, from the client's SYN and our defaults. */
+/* What a SYN asks for and our defaults offer; the cases' agreed values come from it. */
 struct expect {
-	int mss;		/* the client MSS the cookie keeps (a table value) */
-	int ws;			/* the client's shift after clamping, -1: none */
+	int mss;		/* the client's MSS, 0: none */
+	int ws;			/* the client's shift, -1: none */
 	bool sack, ts, ecn;
 };
 
-static uint32_t expect_data_bits(const struct expect *e, int family)
+/* What the program must agree to, by the cookie's tables (tests/lib, from design.md). */
+static struct ref_cookie_opts agreed(const struct expect *e, int family)
 {
-	const uint16_t *table = family == 4 ? want_mss4 : want_mss6;
-	uint32_t idx = 0;
+	struct ref_cookie_opts o;
 
-	for (uint32_t i = 0; i < 8; i++)
-		if (table[i] == e->mss)
-			idx = i;
-	return (e->ecn ? 1u : 0) << XSC_COOKIE_ECN_SHIFT | (e->sack ? 1u : 0) << XSC_COOKIE_SACK_SHIFT |
-	       (uint32_t)(e->ws < 0 ? XSC_COOKIE_WSCALE_NONE : e->ws) << XSC_COOKIE_WSCALE_SHIFT |
-	       idx << XSC_COOKIE_MSS_SHIFT;
+	ref_cookie_agree(family, e->ts, e->mss, e->ws, e->sack, e->ecn, &o);
+	return o;
 }
 
 static uint32_t client_tsval(const struct pkt_spec *s, bool *present)
@@ -59,12 +51,14 @@ static uint32_t client_tsval(const struct pkt_spec *s, bool *present)
  * checksummed independently and its cookie recomputed from the key.
  */
 static uint32_t check_synack(const struct pkt_spec *syn, const struct xdp_result *r,
-			     const struct expect *e)
+			     const struct expect *asked)
 {
+	struct ref_cookie_opts a = agreed(asked, syn->family);
 	struct pkt_view v;
 	bool has_ts;
 	uint32_t tsval = client_tsval(syn, &has_ts), slot = ref_slot_now(), want_cookie = 0;
-	uint8_t want_flags = F_SYN | F_ACK | (e->ecn ? F_ECE : 0);
+	uint32_t want_tsbits = 0;
+	uint8_t want_flags = F_SYN | F_ACK | (a.ecn ? F_ECE : 0);
 
 	expect_verdict(r, XDP_TX, XSC_STAT_TX_SYN_COOKIE);
 	if (r->action != XDP_TX)
@@ -96,29 +90,33 @@ static uint32_t check_synack(const struct pkt_spec *syn, const struct xdp_result
 	EXPECT(v.window == XSC_DEFAULT_WINDOW, "window %u", v.window);
 	EXPECT(!v.opts_malformed && v.other_opts == 0, "SYN-ACK options malformed or foreign");
 	EXPECT(v.mss == (v.family == 4 ? XSC_DEFAULT_MSS4 : XSC_DEFAULT_MSS6), "our MSS %d", v.mss);
-	EXPECT(v.ws == (e->ws >= 0 ? XSC_DEFAULT_WSCALE : -1), "window scale option %d", v.ws);
-	EXPECT(v.sack_perm == e->sack, "SACK_PERM %d, want %d", v.sack_perm, e->sack);
-	EXPECT(v.ts == e->ts, "timestamps %d, want %d", v.ts, e->ts);
+	EXPECT(v.ws == (a.ws >= 0 ? XSC_DEFAULT_WSCALE : -1), "window scale option %d", v.ws);
+	EXPECT(v.sack_perm == a.sack, "SACK_PERM %d, want %d", v.sack_perm, a.sack);
+	EXPECT(v.ts == a.ts, "timestamps %d, want %d", v.ts, a.ts);
 	if (v.ts)
 		EXPECT(has_ts && v.tsecr == tsval, "TSecr %u does not echo TSval %u", v.tsecr, tsval);
 
 	/* A slot boundary may fall between the run and now: accept the slot before. */
 	for (uint32_t s = slot; s + 1 >= slot && s <= slot; s--) {
-		want_cookie = ref_cookie(&test_keys.master[test_keys.gen & 1],
-					 syn->family, syn->saddr, syn->daddr, syn->sport, syn->dport,
-					 syn->seq, s, expect_data_bits(e, syn->family));
+		want_cookie = ref_cookie(&test_keys.master[test_keys.gen & 1], syn->family,
+					 syn->saddr, syn->daddr, syn->sport, syn->dport, syn->seq, s,
+					 &a, &want_tsbits);
 		if (want_cookie == v.seq)
 			break;
 	}
 	EXPECT(want_cookie == v.seq, "cookie 0x%08x, reference SipHash says 0x%08x", v.seq,
 	       want_cookie);
+	if (v.ts)
+		EXPECT((v.tsval & 0x3fff) == want_tsbits, "TSval low bits 0x%04x, reference says 0x%04x",
+		       v.tsval & 0x3fff, want_tsbits);
 	return v.seq;
 }
 
 /* The ACK must validate and carry the attributes the cookie encoded. */
 static void check_round_trip(const struct pkt_spec *syn, uint32_t cookie, const struct xdp_result *synack,
-			     const struct expect *e)
+			     const struct expect *asked)
 {
+	struct ref_cookie_opts a = agreed(asked, syn->family);
 	struct pkt_spec ack;
 	struct xdp_result r;
 	struct xsc_handoff_meta m;
@@ -135,14 +133,14 @@ static void check_round_trip(const struct pkt_spec *syn, uint32_t cookie, const 
 	memcpy(&m, r.out, sizeof(m));
 	pkt_parse(synack->frame, synack->out_len, &v);
 	EXPECT(m.magic == XSC_META_MAGIC, "metadata magic 0x%x", m.magic);
-	EXPECT(m.mss == e->mss, "handoff MSS %u, want %d", m.mss, e->mss);
-	EXPECT(m.wscale_ok == (e->ws >= 0), "wscale_ok %u", m.wscale_ok);
-	EXPECT(m.snd_wscale == (e->ws >= 0 ? e->ws : 0), "snd_wscale %u, want %d", m.snd_wscale, e->ws);
-	EXPECT(m.rcv_wscale == (e->ws >= 0 ? XSC_DEFAULT_WSCALE : 0), "rcv_wscale %u", m.rcv_wscale);
-	EXPECT(m.sack_ok == e->sack, "sack_ok %u", m.sack_ok);
-	EXPECT(m.ecn_ok == e->ecn, "ecn_ok %u", m.ecn_ok);
-	EXPECT(m.tstamp_ok == e->ts, "tstamp_ok %u", m.tstamp_ok);
-	if (e->ts)
+	EXPECT(m.mss == a.mss, "handoff MSS %u, want %d", m.mss, a.mss);
+	EXPECT(m.wscale_ok == (a.ws >= 0), "wscale_ok %u", m.wscale_ok);
+	EXPECT(m.snd_wscale == (a.ws >= 0 ? a.ws : 0), "snd_wscale %u, want %d", m.snd_wscale, a.ws);
+	EXPECT(m.rcv_wscale == (a.ws >= 0 ? XSC_DEFAULT_WSCALE : 0), "rcv_wscale %u", m.rcv_wscale);
+	EXPECT(m.sack_ok == a.sack, "sack_ok %u", m.sack_ok);
+	EXPECT(m.ecn_ok == a.ecn, "ecn_ok %u", m.ecn_ok);
+	EXPECT(m.tstamp_ok == a.ts, "tstamp_ok %u", m.tstamp_ok);
+	if (a.ts)
 		EXPECT(m.rcv_tsval == 1000001 && m.rcv_tsecr == v.tsval, "handoff TS %u/%u",
 		       m.rcv_tsval, m.rcv_tsecr);
 }
@@ -163,19 +161,6 @@ static void syn_case(const char *name, const struct pkt_spec *syn, const struct 
 
 /* ---- option matrix (TESTCASES 2-4) ---- */
 
-static int table_mss(int family, int mss)
-{
-	const uint16_t *t = family == 4 ? want_mss4 : want_mss6;
-	int v = t[0];
-
-	if (mss <= 0)
-		mss = family == 4 ? 536 : 1220;
-	for (int i = 0; i < 8; i++)
-		if (mss >= t[i])
-			v = t[i];
-	return v;
-}
-
 static void test_option_matrix(void)
 {
 	static const int mss_values[] = { -1, 100, 536, 1220, 1300, 1400, 1460, 8960, 9000, 65535 };
@@ -191,8 +176,7 @@ static void test_option_matrix(void)
 					int mss = mss_values[mi], ws = ws_values[wi];
 					struct pkt_spec s;
 					struct expect e = {
-						.mss = table_mss(family, mss),
-						.ws = ws < 0 ? -1 : (ws > 14 ? 14 : ws),
+						.mss = mss, .ws = ws,
 						.sack = sack, .ts = ts, .ecn = ecn,
 					};
 
@@ -674,13 +658,37 @@ static void ack_case(const char *name, const struct pkt_spec *ack, int reason)
 	end(false);
 }
 
+/* Sets the ACK's timestamps to echo tsecr, as a client answering that TSval would. */
+static void ack_echo(struct pkt_spec *ack, uint32_t tsecr)
+{
+	ack->optlen = 0;
+	memset(ack->opts, 0, sizeof(ack->opts));
+	opt_nop(ack);
+	opt_nop(ack);
+	opt_ts(ack, 1000001, tsecr);
+}
+
+/* The final ACK for a cookie the reference makes for the Linux SYN in another slot or
+ * under another master: its ISN and the TSval bits it would carry. */
+static void forged_ack(const struct pkt_spec *syn, const struct xsc_key *master, uint32_t slot,
+		       const struct xdp_result *synack, struct pkt_spec *ack)
+{
+	struct ref_cookie_opts a = agreed(&linux_expect4, 4);
+	uint32_t ts_bits, isn = ref_cookie(master, 4, syn->saddr, syn->daddr, syn->sport,
+					   syn->dport, syn->seq, slot, &a, &ts_bits);
+	struct pkt_view v;
+
+	spec_final_ack(syn, isn, synack, ack);
+	if (!pkt_parse(synack->frame, synack->out_len, &v))
+		ack_echo(ack, (v.tsval & ~0x3fffu) | ts_bits);
+}
+
 static void test_cookie(void)
 {
 	struct pkt_spec syn, ack;
 	struct xdp_result r;
 	struct xsc_keyring kr = test_keys;
 	uint32_t cookie, slot;
-	uint32_t data = expect_data_bits(&linux_expect4, 4);
 
 	pkt_spec_linux_syn(&syn, 4);
 	begin("cookie SYN for forgery tests");
@@ -701,6 +709,27 @@ static void test_cookie(void)
 		snprintf(name, sizeof(name), "cookie with bit %d flipped is refused", bit);
 		ack_case(name, &ack, XSC_STAT_DROP_ACK_NO_SOCKET);
 	}
+	{
+		struct pkt_view v;
+
+		pkt_parse(r.frame, r.out_len, &v);
+		for (int bit = 0; bit < 14; bit += 3) {
+			char name[80];
+
+			spec_final_ack(&syn, cookie, &r, &ack);
+			ack_echo(&ack, v.tsval ^ (1u << bit));
+			snprintf(name, sizeof(name), "TSecr with cookie bit %d flipped is refused", bit);
+			ack_case(name, &ack, XSC_STAT_DROP_ACK_NO_SOCKET);
+		}
+		spec_final_ack(&syn, cookie, &r, &ack);
+		ack_echo(&ack, v.tsval ^ (1u << 20));
+		ack_case("TSecr with a clock bit flipped still validates", &ack,
+			 XSC_STAT_PASS_ACK_COOKIE_OK);
+		spec_final_ack(&syn, cookie, &r, &ack);
+		ack.optlen = 0;
+		ack_case("a timestamp cookie's ACK without timestamps is refused", &ack,
+			 XSC_STAT_DROP_ACK_NO_SOCKET);
+	}
 	spec_final_ack(&syn, cookie, &r, &ack);
 	ack.sport++;
 	ack_case("cookie for another source port is refused", &ack, XSC_STAT_DROP_ACK_NO_SOCKET);
@@ -716,35 +745,28 @@ static void test_cookie(void)
 
 	/* Cookies forged with the reference implementation for other slots. */
 	slot = ref_slot_now();
-	spec_final_ack(&syn, ref_cookie(&kr.master[1], 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
-					syn.seq, slot - 1, data), &r, &ack);
+	forged_ack(&syn, &kr.master[1], slot - 1, &r, &ack);
 	ack_case("cookie from the previous slot (about a minute old) validates", &ack,
 		 XSC_STAT_PASS_ACK_COOKIE_OK);
-	spec_final_ack(&syn, ref_cookie(&kr.master[1], 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
-					syn.seq, slot - 2, data), &r, &ack);
+	forged_ack(&syn, &kr.master[1], slot - 2, &r, &ack);
 	ack_case("cookie two slots old (past two minutes) is refused", &ack, XSC_STAT_DROP_ACK_NO_SOCKET);
-	spec_final_ack(&syn, ref_cookie(&kr.master[1], 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
-					syn.seq, slot - 4, data), &r, &ack);
+	forged_ack(&syn, &kr.master[1], slot - 4, &r, &ack);
 	ack_case("cookie four slots old (same low bits) is refused", &ack, XSC_STAT_DROP_ACK_NO_SOCKET);
-	spec_final_ack(&syn, ref_cookie(&kr.master[1], 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
-					syn.seq, slot + 1, data), &r, &ack);
+	forged_ack(&syn, &kr.master[1], slot + 1, &r, &ack);
 	ack_case("cookie one slot ahead (an issuer whose clock runs ahead) validates", &ack,
 		 XSC_STAT_PASS_ACK_COOKIE_OK);
-	spec_final_ack(&syn, ref_cookie(&kr.master[1], 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
-					syn.seq, slot + 2, data), &r, &ack);
+	forged_ack(&syn, &kr.master[1], slot + 2, &r, &ack);
 	ack_case("cookie two slots ahead is refused", &ack, XSC_STAT_DROP_ACK_NO_SOCKET);
 	{
 		struct xsc_key slot_key = ref_slot_key(&kr.master[1], slot);
 
-		spec_final_ack(&syn, ref_cookie(&slot_key, 4, syn.saddr, syn.daddr, syn.sport,
-						syn.dport, syn.seq, slot, data), &r, &ack);
+		forged_ack(&syn, &slot_key, slot, &r, &ack);
 		ack_case("cookie keyed with the master itself, not the slot's key, is refused", &ack,
 			 XSC_STAT_DROP_ACK_NO_SOCKET);
 	}
 
 	/* Rotation: the old key stays valid for one generation, then is gone. */
-	spec_final_ack(&syn, ref_cookie(&kr.master[0], 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
-					syn.seq, slot, data), &r, &ack);
+	forged_ack(&syn, &kr.master[0], slot, &r, &ack);
 	ack_case("cookie of the all-zero master in the unused place is refused", &ack,
 		 XSC_STAT_DROP_ACK_NO_SOCKET);
 
@@ -755,8 +777,7 @@ static void test_cookie(void)
 	spec_final_ack(&syn, cookie, &r, &ack);
 	ack_case("after one rotation the previous key's cookie validates", &ack,
 		 XSC_STAT_PASS_ACK_COOKIE_OK);
-	spec_final_ack(&syn, ref_cookie(&kr.master[0], 4, syn.saddr, syn.daddr, syn.sport, syn.dport,
-					syn.seq, slot, data), &r, &ack);
+	forged_ack(&syn, &kr.master[0], slot, &r, &ack);
 	ack_case("after one rotation the new key's cookie validates", &ack, XSC_STAT_PASS_ACK_COOKIE_OK);
 	kr.prev_until = ref_clock_ns() - 100000000;	/* the program reads a coarse clock */
 	harness_set_keys(&kr);

@@ -34,6 +34,8 @@ static unsigned long dflt_ttl(void) { return XSC_DEFAULT_TTL; }
 static unsigned long dflt_syn_rate(void) { return XSC_DEFAULT_SYN_RATE; }
 static unsigned long dflt_queue_fill(void) { return XSC_DEFAULT_QUEUE_FILL; }
 static unsigned long dflt_hold(void) { return XSC_DEFAULT_HOLD_S; }
+static unsigned long dflt_budget_prefix(void) { return XSC_DEFAULT_BUDGET_PREFIX; }
+static unsigned long dflt_budget_global(void) { return XSC_DEFAULT_BUDGET_GLOBAL; }
 static unsigned long dflt_interval_ms(void) { return OPT_INTERVAL_DEFAULT_MS; }
 
 static const struct opt_spec specs[OPT_END] = {
@@ -57,6 +59,12 @@ static const struct opt_spec specs[OPT_END] = {
 	[OPT_QUEUE_FILL] = { "queue-fill", 0, "PCT", 1, 100, store_uint,
 			     "engage a port when its listener's queue passes PCT% of the backlog "
 			     "(disengage below PCT/2)", dflt_queue_fill },
+	[OPT_BUDGET_PREFIX] = { "budget-prefix", 0, "N", 0, 100000000, store_uint,
+				"send at most N cookie SYN-ACKs/s to one /24 or /48 (0: no cap); past "
+				"it SYNs are dropped: a reflection cap", dflt_budget_prefix },
+	[OPT_BUDGET_GLOBAL] = { "budget-global", 0, "N", 0, 100000000, store_uint,
+				"send at most N cookie SYN-ACKs/s from the interface (0: no cap)",
+				dflt_budget_global },
 	[OPT_HOLD] = { "hold", 0, "SECONDS", 1, 86400, store_uint,
 		       "stay engaged this long after the last sign of pressure", dflt_hold },
 	[OPT_KEY_FILE] = { "key-file", 0, "FILE", 0, 0, store_string,
@@ -367,6 +375,10 @@ static void sync_policy(struct opt_values *v)
 	v->policy.queue_fill = v->num[OPT_QUEUE_FILL];
 	v->policy.hold_given = opt_given(v, OPT_HOLD);
 	v->policy.hold_s = v->num[OPT_HOLD];
+	v->policy.budget_prefix_given = opt_given(v, OPT_BUDGET_PREFIX);
+	v->policy.budget_prefix = v->num[OPT_BUDGET_PREFIX];
+	v->policy.budget_global_given = opt_given(v, OPT_BUDGET_GLOBAL);
+	v->policy.budget_global = v->num[OPT_BUDGET_GLOBAL];
 }
 
 int opts_parse(const enum opt_id *allowed, int argc, char **argv, struct opt_values *v)

@@ -25,6 +25,8 @@ enum opt_id {
 	OPT_SYN_RATE,
 	OPT_QUEUE_FILL,
 	OPT_HOLD,
+	OPT_BUDGET_PREFIX,
+	OPT_BUDGET_GLOBAL,
 	OPT_KEY_FILE,
 	OPT_ALLOW_FILE,
 	OPT_DENY_FILE,
@@ -47,7 +49,8 @@ enum opt_id {
 #define OPT_INTERVAL_DEFAULT_MS 1000
 
 /* The options a command takes; attach and set share the policy ones. */
-#define OPTS_POLICY OPT_PORTS, OPT_ENGAGE, OPT_PORT_ENGAGE, OPT_SYN_RATE, OPT_QUEUE_FILL, OPT_HOLD
+#define OPTS_POLICY OPT_PORTS, OPT_ENGAGE, OPT_PORT_ENGAGE, OPT_SYN_RATE, OPT_QUEUE_FILL, OPT_HOLD, \
+	OPT_BUDGET_PREFIX, OPT_BUDGET_GLOBAL
 
 struct opt_values {
 	unsigned long given;		/* bit 1 << OPT_* for each option on the command line */

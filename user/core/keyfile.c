@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/timex.h>
 #include <unistd.h>
 #include "keys.h"
 #include "log.h"
@@ -20,6 +21,20 @@ int key_random(struct xsc_master *m, const char *what)
 		}
 	} while (!(m->key.k0 | m->key.k1));	/* all-zero means "no key" to the programs */
 	return 0;
+}
+
+/*
+ * A shared key makes hosts agree on cookie slots only if their CLOCK_TAI agrees, and
+ * CLOCK_TAI is UTC plus an offset that the time daemon may or may not set (chrony with
+ * leapsectz sets 37 s, systemd-timesyncd leaves 0): say which this host has.
+ */
+static void note_tai_offset(const char *what)
+{
+	struct timex tx = {};
+
+	if (adjtimex(&tx) >= 0)
+		pr_notice("%s: this host's CLOCK_TAI is UTC + %d s; every host sharing the key "
+			  "must have the same offset\n", what, tx.tai);
 }
 
 static int hex_value(int c)
@@ -92,6 +107,7 @@ int key_file_read(const char *path, struct xsc_master *m, const char *what)
 		pr_err("%s: key file %s: an all-zero key is known to everyone\n", what, path);
 		return -EINVAL;
 	}
+	note_tai_offset(what);
 	return 0;
 }
 

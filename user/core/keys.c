@@ -86,10 +86,11 @@ static int open_keyring(const char *what)
 
 /*
  * Two writes, so that no program ever sees a master change under a generation that names
- * it: first the new master goes where the retiring previous one was, with that one's
- * validity ended; then the generation moves to it and the replaced master gets its
- * validity window. Readers of a half-written value derive a key tagged with what they read,
- * which no later lookup matches (the cache compares masters).
+ * it: first the new master goes where the retired previous one was, with the window that
+ * will be the replaced master's (until then it only lets the new master, ours, validate as
+ * "previous"); then only the generation moves, one aligned 4-byte word. Readers of a
+ * half-written master derive a key tagged with what they read, which no later lookup
+ * matches (the cache compares masters).
  */
 int keys_rotate(const struct xsc_master *m, const char *what)
 {
@@ -116,13 +117,12 @@ int keys_rotate(const struct xsc_master *m, const char *what)
 	}
 	next = kr.gen + 1;
 	kr.master[next & 1] = m->key;
-	kr.prev_until = 0;
+	kr.prev_until = keys_clock_ns() + XSC_COOKIE_VALID_NS;
 	if (bpf_map_update_elem(fd, &zero, &kr, BPF_ANY)) {
 		err = -errno;
 		goto out;
 	}
 	kr.gen = next;
-	kr.prev_until = keys_clock_ns() + XSC_COOKIE_VALID_NS;
 	if (bpf_map_update_elem(fd, &zero, &kr, BPF_ANY))
 		err = -errno;
 out:

@@ -61,7 +61,7 @@ int lists_swap(int outer4_fd, int outer6_fd, enum xsc_list_kind kind, const stru
 	       __u8 *policy_lists, const char *what)
 {
 	int fd4, fd6, err = 0;
-	__u32 key = kind;
+	__u32 key = kind, old4_id = 0;
 
 	/* Both families are filled before either goes in: a failure changes nothing. */
 	fd4 = trie_filled(4, s, what);
@@ -72,11 +72,24 @@ int lists_swap(int outer4_fd, int outer6_fd, enum xsc_list_kind kind, const stru
 		close(fd4);
 		return fd6;
 	}
-	if (bpf_map_update_elem(outer4_fd, &key, &fd4, BPF_ANY) ||
-	    bpf_map_update_elem(outer6_fd, &key, &fd6, BPF_ANY)) {
+	if (bpf_map_lookup_elem(outer4_fd, &key, &old4_id))
+		old4_id = 0;
+	if (bpf_map_update_elem(outer4_fd, &key, &fd4, BPF_ANY)) {
 		err = -errno;
-		pr_err("%s: putting the %s list in force: %s\n", what, list_name(kind), strerror(errno));
+	} else if (bpf_map_update_elem(outer6_fd, &key, &fd6, BPF_ANY)) {
+		int old4 = old4_id ? bpf_map_get_fd_by_id(old4_id) : -1;
+
+		/* Both families or neither: the IPv4 trie that was in force goes back. */
+		err = -errno;
+		if (old4 >= 0) {
+			bpf_map_update_elem(outer4_fd, &key, &old4, BPF_ANY);
+			close(old4);
+		} else {
+			bpf_map_delete_elem(outer4_fd, &key);
+		}
 	}
+	if (err)
+		pr_err("%s: putting the %s list in force: %s\n", what, list_name(kind), strerror(-err));
 	close(fd4);
 	close(fd6);
 	for (int family = 4; !err && family <= 6; family += 2) {

@@ -137,6 +137,17 @@ static int detach_xdp_except(int ifindex, __u32 keep_id)
 	return err;
 }
 
+/* How many of the programs in libxdp's dispatcher are ours. */
+static int count_ours(struct xdp_multiprog *mp)
+{
+	struct xdp_program *p;
+	int n = 0;
+
+	for (p = xdp_multiprog__next_prog(NULL, mp); p; p = xdp_multiprog__next_prog(p, mp))
+		n += !strcmp(xdp_program__name(p), XDP_PROG_NAME);
+	return n;
+}
+
 static int detach_xdp(int ifindex)
 {
 	return detach_xdp_except(ifindex, 0);
@@ -313,8 +324,9 @@ static int load_programs(const char *what, const struct mapset *ms,
 	*xsp = xs;
 	*tcp = tc;
 	if (!xs || !tc) {
-		pr_err("%s: opening the BPF objects: %s\n", what, strerror(errno));
-		return -errno;
+		err = -errno;
+		pr_err("%s: opening the BPF objects: %s\n", what, strerror(-err));
+		return err;
 	}
 	xs->rodata->xsc_cfg = *settings;
 	xs->rodata->xsc_nr_cpus = ncpus > 0 ? ncpus : 1;
@@ -342,27 +354,37 @@ static int replace_xdp_legacy(const char *what, int ifindex, __u32 old_id, struc
 	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
 	__u32 flags = XDP_FLAGS_REPLACE |
 		      (mode == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE);
-	int old_fd, err = 0;
+	int old_fd = bpf_prog_get_fd_by_id(old_id), err = 0;
 
-	/* libxdp loads the program on the other paths; here it is ours to load. */
-	if (xdp_syncookie__load(xs) || bpf_program__fd(xs->progs.xdp_syncookie) < 0) {
-		pr_err("%s: loading the XDP program: %s (-v shows the verifier log)\n", what,
-		       strerror(errno));
-		return -errno ?: -EINVAL;
-	}
-	old_fd = bpf_prog_get_fd_by_id(old_id);
 	if (old_fd < 0) {
-		pr_err("%s: the program in force is gone: %s\n", what, strerror(errno));
-		return -errno;
+		err = -errno;
+		pr_err("%s: the program in force is gone: %s\n", what, strerror(-err));
+		return err;
 	}
 	opts.old_prog_fd = old_fd;
 	if (bpf_xdp_attach(ifindex, bpf_program__fd(xs->progs.xdp_syncookie), flags, &opts)) {
 		err = -errno;
 		pr_err("%s: swapping the XDP program: %s (the old one stays in force)\n", what,
-		       strerror(errno));
+		       strerror(-err));
 	}
 	close(old_fd);
 	return err;
+}
+
+/* Puts the TC program that was in force back, after an XDP step of an upgrade failed. */
+static void restore_tc(const char *what, int ifindex, __u32 tc_id)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = XSC_TC_HANDLE, .priority = XSC_TC_PRIORITY,
+			    .flags = BPF_TC_F_REPLACE);
+	int fd = bpf_prog_get_fd_by_id(tc_id);
+
+	opts.prog_fd = fd;
+	if (fd < 0 || bpf_tc_attach(&hook, &opts))
+		pr_err("%s: could not put the old TC program back; the new one stays (it reads "
+		       "the old XDP program's metadata alike)\n", what);
+	if (fd >= 0)
+		close(fd);
 }
 
 /*
@@ -374,15 +396,23 @@ static int replace_xdp_dispatched(const char *what, int ifindex, __u32 old_id,
 				  struct xdp_syncookie *xs, const struct mapset *ms, __u8 next,
 				  struct xsc_attach_info *info)
 {
-	struct xdp_program *prog = xdp_program__from_bpf_obj(xs->obj, "xdp");
+	struct xdp_program *prog = xdp_program__from_bpf_obj(xs->obj, "xdp"), *old;
+	struct xdp_multiprog *mp;
 	int err = libxdp_get_error(prog);
 	__u32 zero = 0;
 	char msg[256];
 
-	if (err)
+	if (err) {
 		prog = NULL;
-	else
+	} else {
+		/* Run after the old one: a packet meeting the flip between the two reads of the
+		 * byte is judged twice at worst, never skipped. */
+		old = find_xdp(ifindex, &mp);
+		if (old)
+			xdp_program__set_run_prio(prog, xdp_program__run_prio(old) + 1);
+		xdp_multiprog__close(mp);
 		err = xdp_program__attach(prog, ifindex, info->xdp_mode, 0);
+	}
 	if (err) {
 		libxdp_strerror(err, msg, sizeof(msg));
 		pr_err("%s: adding the new XDP program: %s (the old one stays in force)\n", what, msg);
@@ -391,7 +421,7 @@ static int replace_xdp_dispatched(const char *what, int ifindex, __u32 old_id,
 	info->xdp_prog_id = xdp_program__id(prog);
 	if (bpf_map_update_elem(mapset_fd(ms, XSC_MAP_ACTIVE), &zero, &next, BPF_ANY)) {
 		err = -errno;
-		pr_err("%s: handing over to the new program: %s\n", what, strerror(errno));
+		pr_err("%s: handing over to the new program: %s\n", what, strerror(-err));
 		detach_xdp_except(ifindex, old_id);
 		goto out;
 	}
@@ -420,7 +450,7 @@ static int xsc_replace(const char *ifname, const struct attach_opts *o)
 	struct xdp_multiprog *mp;
 	int ifindex = if_nametoindex(ifname), err;
 	__u8 active = 0, next;
-	__u32 zero = 0, old_id;
+	__u32 zero = 0, old_id, old_tc_id;
 	struct pin_paths pp;
 	struct mapset ms;
 	bool legacy;
@@ -455,6 +485,12 @@ static int xsc_replace(const char *ifname, const struct attach_opts *o)
 	}
 	mp = xdp_multiprog__get_from_ifindex(ifindex);
 	legacy = libxdp_get_error(mp) || xdp_multiprog__is_legacy(mp);
+	if (!legacy && count_ours(mp) > 1) {
+		pr_err("%s: more than one xdp_syncookie program is attached (an upgrade was cut "
+		       "short); run 'xdp-syncookie detach %s' and attach it again\n", what, ifname);
+		xdp_multiprog__close(mp);
+		return -EEXIST;
+	}
 	xdp_multiprog__close(libxdp_get_error(mp) ? NULL : mp);
 
 	err = mapset_open(&ms, &pp, true, what);
@@ -467,6 +503,13 @@ static int xsc_replace(const char *ifname, const struct attach_opts *o)
 	if (o->settings_given)
 		info.settings = o->settings;
 	err = load_programs(what, &ms, &info.settings, next, &xs, &tc);
+	/* Where the XDP program is ours to load, it is verified before anything changes. */
+	if (!err && legacy && xdp_syncookie__load(xs)) {
+		err = -errno;
+		pr_err("%s: loading the XDP program: %s (-v shows the verifier log)\n", what,
+		       strerror(-err));
+	}
+	old_tc_id = info.tc_prog_id;
 	err = err ?: replace_tc(what, ifindex, tc, &info);
 	if (err)
 		goto out;
@@ -476,8 +519,10 @@ static int xsc_replace(const char *ifname, const struct attach_opts *o)
 	} else {
 		err = replace_xdp_dispatched(what, ifindex, old_id, xs, &ms, next, &info);
 	}
-	if (err)
+	if (err) {
+		restore_tc(what, ifindex, old_tc_id);
 		goto out;
+	}
 	info.instance = next;
 	info.replaced_at = time(NULL);
 	info.replaces++;

@@ -25,18 +25,20 @@ static const char *lock_path(void)
 int xsc_lock(const char *what)
 {
 	const struct timespec step = { .tv_nsec = 20 * 1000 * 1000 };
-	int fd = open(lock_path(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	int waited_ms = 0;
+	int fd = open(lock_path(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int waited_ms = 0, err;
 
 	if (fd < 0) {
-		pr_err("%s: opening the lock %s: %s\n", what, lock_path(), strerror(errno));
-		return -errno;
+		err = -errno;
+		pr_err("%s: opening the lock %s: %s\n", what, lock_path(), strerror(-err));
+		return err;
 	}
 	while (flock(fd, LOCK_EX | LOCK_NB)) {
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			pr_err("%s: taking the lock %s: %s\n", what, lock_path(), strerror(errno));
+		err = -errno;
+		if (err != -EWOULDBLOCK && err != -EINTR) {
+			pr_err("%s: taking the lock %s: %s\n", what, lock_path(), strerror(-err));
 			close(fd);
-			return -errno;
+			return err;
 		}
 		if (waited_ms == 0)
 			pr_notice("%s: waiting for another xdp-syncookie command to finish\n", what);

@@ -39,6 +39,13 @@ static void set_queue_fill(struct xsc_policy *pol, __u8 high)
 	pol->queue_low = high / XSC_LOW_DIVISOR;
 }
 
+/* A rate cap as the programs read it: ns between SYN-ACKs (0: none), at least 1. */
+static void set_budget(__u32 *rate, __u32 *interval_ns, __u32 per_s)
+{
+	*rate = per_s;
+	*interval_ns = per_s ? (1000000000u / per_s ?: 1) : 0;
+}
+
 void policy_defaults(struct xsc_policy *pol)
 {
 	memset(pol, 0, sizeof(*pol));
@@ -46,6 +53,8 @@ void policy_defaults(struct xsc_policy *pol)
 	pol->hold_s = XSC_DEFAULT_HOLD_S;
 	set_syn_rate(pol, XSC_DEFAULT_SYN_RATE);
 	set_queue_fill(pol, XSC_DEFAULT_QUEUE_FILL);
+	set_budget(&pol->budget_prefix, &pol->budget_prefix_ns, XSC_DEFAULT_BUDGET_PREFIX);
+	set_budget(&pol->budget_global, &pol->budget_global_ns, XSC_DEFAULT_BUDGET_GLOBAL);
 	memset(pol->port, XSC_PORT_PROTECTED, sizeof(pol->port));
 }
 
@@ -98,6 +107,10 @@ int policy_apply(struct xsc_policy *pol, const struct policy_change *c, const ch
 		set_queue_fill(next, c->queue_fill);
 	if (c->hold_given)
 		next->hold_s = c->hold_s;
+	if (c->budget_prefix_given)
+		set_budget(&next->budget_prefix, &next->budget_prefix_ns, c->budget_prefix);
+	if (c->budget_global_given)
+		set_budget(&next->budget_global, &next->budget_global_ns, c->budget_global);
 	*pol = *next;
 	free(next);
 	return 0;

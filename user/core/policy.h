@@ -33,6 +33,10 @@ struct policy_change {
 	__u8 queue_fill;
 	bool hold_given;
 	__u32 hold_s;
+	bool budget_prefix_given;
+	__u32 budget_prefix;		/* SYN-ACKs/s, 0: no cap */
+	bool budget_global_given;
+	__u32 budget_global;
 };
 
 /* Every port protected, engage auto, the default thresholds. */

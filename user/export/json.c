@@ -64,6 +64,8 @@ json_object *json_policy(const struct xsc_policy *pol)
 	json_object_object_add(o, "queue_fill", json_object_new_int(pol->queue_high));
 	json_object_object_add(o, "queue_fill_low", json_object_new_int(pol->queue_low));
 	json_object_object_add(o, "hold", json_object_new_uint64(pol->hold_s));
+	json_object_object_add(o, "budget_prefix", json_object_new_uint64(pol->budget_prefix));
+	json_object_object_add(o, "budget_global", json_object_new_uint64(pol->budget_global));
 	return o;
 }
 

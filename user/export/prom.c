@@ -93,6 +93,8 @@ static double pol_queue_high(const struct xsc_policy *p) { return p->queue_high 
 static double pol_queue_low(const struct xsc_policy *p) { return p->queue_low / 100.0; }
 static double pol_hold(const struct xsc_policy *p) { return p->hold_s; }
 static double pol_protected(const struct xsc_policy *p) { return policy_count_protected(p); }
+static double pol_budget_prefix(const struct xsc_policy *p) { return p->budget_prefix; }
+static double pol_budget_global(const struct xsc_policy *p) { return p->budget_global; }
 /* clang-format on */
 
 static const struct {
@@ -108,6 +110,10 @@ static const struct {
 	{ "policy_hold_seconds", "How long a port stays engaged after the last pressure (--hold)",
 	  pol_hold },
 	{ "policy_protected_ports", "How many TCP ports are protected (--ports)", pol_protected },
+	{ "policy_budget_prefix", "Cookie SYN-ACKs/s allowed to one /24 or /48, 0: no cap "
+	  "(--budget-prefix)", pol_budget_prefix },
+	{ "policy_budget_global", "Cookie SYN-ACKs/s allowed from the interface, 0: no cap "
+	  "(--budget-global)", pol_budget_global },
 };
 
 static void write_policies(FILE *f, const struct prom_iface *ifs, int n)

@@ -98,6 +98,8 @@ void text_policy(FILE *f, const struct xsc_policy *pol)
 	}
 	if (overrides)
 		fprintf(f, "\n");
+	fprintf(f, "  budget:   %u SYN-ACK/s per /24 or /48, %u SYN-ACK/s in all (0: no cap)\n",
+		pol->budget_prefix, pol->budget_global);
 	fprintf(f, "  lists:    allow %s, deny %s\n",
 		list_families(pol->lists, XSC_LISTS_ALLOW4, XSC_LISTS_ALLOW6),
 		list_families(pol->lists, XSC_LISTS_DENY4, XSC_LISTS_DENY6));

@@ -93,7 +93,7 @@ struct http_server *http_start(const struct sockaddr *sa, const char *where, htt
 			       void *arg)
 {
 	struct http_server *h = calloc(1, sizeof(*h));
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;	/* poll or epoll, not select */
 
 	if (!h)
 		return NULL;
