@@ -529,7 +529,7 @@ expect "...changed nothing" 0 "^generation 2," key status
 expect "attach v1 with the host's key" 0 "v1: attached" attach v1 --key-file "$scratch/k1"
 
 # attach --replace: only on an attachment, and it keeps what is in force.
-expect "attach --replace with --ports refused" 2 "--replace keeps the mode, policy, lists and key" \
+expect "attach --replace with --ports refused" 2 "--replace keeps the mode, policy, lists, key and pins" \
 	attach --replace v0 --ports 80
 expect "attach --replace with --key-file refused" 2 "--replace keeps" attach --replace v0 --key-file "$scratch/k1"
 expect "attach --replace with --deny-file refused" 2 "--replace keeps" attach --replace v0 --deny-file "$scratch/deny.good"
@@ -544,6 +544,54 @@ expect "detach v0 and v1" 0 "v1: detached" detach v0 v1
 expect "key status with nothing attached" 1 "nothing is attached" key status
 expect "key rotate with nothing attached" 1 "nothing is attached" key rotate
 expect "deny list with nothing attached" 1 "not attached" deny list v0
+
+# Privileges. A non-root user is told what is needed; with attach --group, the group's
+# members read stats and status with CAP_BPF alone, and never the key.
+reader_bin="/run/xsc-cli-$$.bin"
+cp "$tool" "$reader_bin" && chmod 755 "$reader_bin"
+# as_nobody [CAPS] CMD...: the tool as nobody (group nogroup), with CAP_BPF if CAPS is bpf.
+as_nobody() {
+	local caps=()
+
+	[ "$1" = bpf ] && caps=(--inh-caps=+bpf --ambient-caps=+bpf)
+	shift
+	out=$(ip netns exec "$ns" setpriv --reuid=65534 --regid=65534 --clear-groups "${caps[@]}" \
+		env LIBXDP_BPFFS="$fs" "$reader_bin" "$@" 2>&1)
+	rc=$?
+}
+as_nobody none stats v0
+if [ "$rc" -eq 1 ] && grep -q "needs root" <<<"$out"; then ok "non-root: says root is needed"
+else bad "non-root: says root is needed" "exit $rc"; fi
+as_nobody none --help
+if [ "$rc" -eq 0 ]; then ok "non-root: help needs nothing"; else bad "non-root: help needs nothing" "exit $rc"; fi
+expect "attach --group nogroup" 0 "attached" attach v0 --group nogroup
+as_nobody bpf stats v0
+if [ "$rc" -eq 0 ] && grep -q "^v0" <<<"$out"; then ok "group reader with CAP_BPF: stats"
+else bad "group reader with CAP_BPF: stats" "exit $rc"; fi
+as_nobody bpf status v0
+if [ "$rc" -eq 0 ] && grep -q "v0: attached" <<<"$out" && grep -q "cookie key: readable by root only" <<<"$out"
+then ok "group reader with CAP_BPF: status, without the key"
+else bad "group reader with CAP_BPF: status, without the key" "exit $rc"; fi
+modes=$(stat -c '%a %G %n' "$fs"/xdp-syncookie/xsc_host_keys "$fs"/xdp-syncookie/xsc_host_kcache \
+	"$fs"/xdp-syncookie/v0/xsc_stats "$fs"/xdp-syncookie/v0 | tr '\n' ' ')
+out=$modes
+if grep -q "^600 root .*xsc_host_keys 600 root .*xsc_host_kcache 640 nogroup .*xsc_stats 750 nogroup" <<<"$modes"
+then ok "--group: the key stays 0600 root, the rest 0640 for the group"
+else bad "--group: the key stays 0600 root, the rest 0640 for the group" "$modes"; fi
+out=$(ip netns exec "$ns" setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+bpf \
+	--ambient-caps=+bpf bpftool map dump pinned "$fs"/xdp-syncookie/xsc_host_keys 2>&1); rc=$?
+if [ "$rc" -ne 0 ] && grep -qi "permission denied" <<<"$out"; then ok "group reader: the key map is refused"
+else bad "group reader: the key map is refused" "exit $rc"; fi
+expect "detach after --group" 0 "detached" detach v0
+rm -f "$reader_bin"
+expect "attach --group of an unknown group" 2 "no group named nosuchgroup" attach v0 --group nosuchgroup
+nothing_left "attach --group of an unknown group: nothing attached" v0
+expect "attach without --group: pins 0600" 0 "attached" attach v0
+modes=$(stat -c '%a' "$fs"/xdp-syncookie/v0/xsc_stats "$fs"/xdp-syncookie/v0 | tr '\n' ' ')
+out=$modes
+if [ "$modes" = "600 700 " ]; then ok "without --group: pins 0600, directories 0700"
+else bad "without --group: pins 0600, directories 0700" "$modes"; fi
+expect "detach" 0 "detached" detach v0
 
 # No BPF filesystem where we are told to pin.
 out=$(ip netns exec "$ns" env LIBXDP_BPFFS=/tmp "$tool" attach v0 2>&1); rc=$?

@@ -21,6 +21,7 @@ struct command {
 	const enum opt_id *opts;	/* OPT_END-terminated; -v and -h are always taken */
 	int min_args, max_args;		/* operands (interfaces); max -1: any number */
 	bool locks;			/* changes state: runs holding the lock (user/core/lock.h) */
+	bool unprivileged;		/* needs no BPF (help, version, reasons) */
 	int (*run)(const struct opt_values *v, int argc, char **argv);
 };
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* xdp-syncookie attach: protect one or more interfaces, or upgrade them in place. */
+#include <grp.h>
 #include <stdlib.h>
 #include "cmd.h"
 #include "keys.h"
@@ -10,7 +11,7 @@
 
 static const enum opt_id attach_opts[] = {
 	OPT_MODE, OPTS_POLICY, OPT_MSS4, OPT_MSS6, OPT_WSCALE, OPT_TTL, OPT_KEY_FILE,
-	OPT_ALLOW_FILE, OPT_DENY_FILE, OPT_REPLACE, OPT_END,
+	OPT_ALLOW_FILE, OPT_DENY_FILE, OPT_REPLACE, OPT_GROUP, OPT_END,
 };
 
 /* What an in-place upgrade cannot take: it keeps what is in force, and 'set', the list
@@ -18,12 +19,12 @@ static const enum opt_id attach_opts[] = {
 static int check_replace(const struct opt_values *v)
 {
 	static const enum opt_id kept[] = { OPTS_POLICY, OPT_MODE, OPT_KEY_FILE, OPT_ALLOW_FILE,
-					    OPT_DENY_FILE };
+					    OPT_DENY_FILE, OPT_GROUP };
 
 	for (size_t i = 0; i < sizeof(kept) / sizeof(*kept); i++)
 		if (opt_given(v, kept[i])) {
-			pr_err("attach --replace keeps the mode, policy, lists and key in force; "
-			       "change them with 'set', 'allow', 'deny' and 'key rotate'\n");
+			pr_err("attach --replace keeps the mode, policy, lists, key and pins in "
+			       "force; change them with 'set', 'allow', 'deny' and 'key rotate'\n");
 			return -1;
 		}
 	return 0;
@@ -64,6 +65,17 @@ static int run(const struct opt_values *v, int argc, char **argv)
 	if (read_inputs(v, &master, &allow, &deny)) {
 		rc = EXIT_USAGE;
 		goto out;
+	}
+	if (opt_given(v, OPT_GROUP)) {
+		struct group *g = getgrnam(v->str[OPT_GROUP]);
+
+		if (!g) {
+			pr_err("attach --group: no group named %s\n", v->str[OPT_GROUP]);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		o.group_given = true;
+		o.group = g->gr_gid;
 	}
 	o.master = opt_given(v, OPT_KEY_FILE) ? &master : NULL;
 	o.allow = allow;

@@ -80,8 +80,11 @@ static int show(const char *ifname)
 	       info.settings.flags & XSC_F_OFFER_ECN ? " ecn" : "");
 	printf("  tcp fragments: %s\n",
 	       info.settings.flags & XSC_F_PASS_TCP_FRAGS ? "passed" : "dropped");
-	printf("  cookie key: generation %d (shared, %s/%s)\n", key_generation(&pp), pp.root,
-	       XSC_MAP_KEYS);
+	if (key_generation(&pp) >= 0)
+		printf("  cookie key: generation %d (shared, %s/%s)\n", key_generation(&pp),
+		       pp.root, XSC_MAP_KEYS);
+	else
+		printf("  cookie key: readable by root only\n");
 	if (info.replaces) {
 		t = info.replaced_at;
 		if (localtime_r(&t, &tm))
@@ -91,7 +94,11 @@ static int show(const char *ifname)
 	}
 	pol = malloc(sizeof(*pol));
 	err = pol ? policy_read_pinned(&pp, pol) : -ENOMEM;
-	if (err) {
+	if (err == -EPERM) {
+		/* The policy in force is found by id, which takes CAP_SYS_ADMIN. */
+		printf("  policy:   readable by root only\n");
+		err = 0;
+	} else if (err) {
 		printf("  policy:   UNREADABLE (%s)\n", strerror(-err));
 	} else {
 		text_policy(stdout, pol);

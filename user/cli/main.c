@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* xdp-syncookie: command table and dispatch. */
 #include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/capability.h>
 #include <string.h>
 #include "cmd.h"
 #include "lock.h"
@@ -33,18 +36,18 @@ static int run_reasons(const struct opt_values *v, int argc, char **argv)
 static int run_help(const struct opt_values *v, int argc, char **argv);
 
 static const struct command cmd_reasons = {
-	.name = "reasons", .args = "", .opts = no_opts, .exit_status = "0.",
+	.name = "reasons", .args = "", .opts = no_opts, .exit_status = "0.", .unprivileged = true,
 	.summary = "list every counter with its number, verdict and meaning",
 	.description = "Lists every counter: its stable number, its verdict (pass: on to the kernel,\n"
 		       "tx: answered from XDP, drop) and what it counts.",
 	.run = run_reasons,
 };
 static const struct command cmd_version = {
-	.name = "version", .args = "", .opts = no_opts, .exit_status = "0.",
+	.name = "version", .args = "", .opts = no_opts, .exit_status = "0.", .unprivileged = true,
 	.summary = "print the version", .description = "Prints the version.", .run = run_version,
 };
 static const struct command cmd_help = {
-	.name = "help", .args = "", .opts = no_opts, .exit_status = "0.",
+	.name = "help", .args = "", .opts = no_opts, .exit_status = "0.", .unprivileged = true,
 	.summary = "show this help", .description = "Lists the commands.", .run = run_help,
 };
 
@@ -69,6 +72,18 @@ static int run_help(const struct opt_values *v, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* Whether this process may use BPF: root, or CAP_BPF in its effective set (what a reader
+ * of an 'attach --group' needs beside the group). */
+static bool may_use_bpf(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = {};
+
+	if (geteuid() == 0)
+		return true;
+	return !syscall(SYS_capget, &h, d) && (d[CAP_BPF / 32].effective >> (CAP_BPF % 32) & 1);
+}
+
 static int run_command(const struct command *c, int argc, char **argv)
 {
 	struct opt_values v;
@@ -81,6 +96,12 @@ static int run_command(const struct command *c, int argc, char **argv)
 	if (first < 0) {
 		fprintf(stderr, "(try 'xdp-syncookie %s --help')\n", c->name);
 		return EXIT_USAGE;
+	}
+	if (!c->unprivileged && !may_use_bpf()) {
+		pr_err("%s: needs root: it loads and reads BPF programs and maps (run it as root; "
+		       "members of an 'attach --group' may read 'stats' and 'status' with CAP_BPF)\n",
+		       c->name);
+		return EXIT_FAILED;
 	}
 	n = argc - first;
 	if (n < c->min_args || (c->max_args >= 0 && n > c->max_args)) {

@@ -79,6 +79,9 @@ static const struct opt_spec specs[OPT_END] = {
 	[OPT_REPLACE] = { "replace", 0, NULL, 0, 0, store_flag,
 			  "upgrade an attached interface in place: this build's programs swap in, "
 			  "keys, counters, policy, lists and handshakes stay", NULL },
+	[OPT_GROUP] = { "group", 0, "NAME", 0, 0, store_string,
+			"let this group read counters and states without root (with CAP_BPF); "
+			"the key stays root's", NULL },
 	[OPT_JSON] = { "json", 'j', NULL, 0, 0, store_flag, "print JSON", NULL },
 	[OPT_ALL] = { "all", 'a', NULL, 0, 0, store_flag, "also print counters that are zero", NULL },
 	[OPT_COUNT] = { "count", 'n', "N", 1, 1000000, store_uint,

@@ -87,6 +87,7 @@ static struct xdp_program *find_xdp(int ifindex, struct xdp_multiprog **mp)
 
 __u32 xsc_xdp_prog_id(int ifindex, enum xdp_attach_mode *mode)
 {
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	struct xdp_multiprog *mp;
 	struct xdp_program *p = find_xdp(ifindex, &mp);
 	__u32 id = p ? xdp_program__id(p) : 0;
@@ -94,6 +95,14 @@ __u32 xsc_xdp_prog_id(int ifindex, enum xdp_attach_mode *mode)
 	if (mode)
 		*mode = mp ? xdp_multiprog__attach_mode(mp) : XDP_MODE_UNSPEC;
 	xdp_multiprog__close(mp);
+	/* libxdp opens the programs it finds, which takes CAP_SYS_ADMIN: a reader of the
+	 * --group falls back on the ids netlink reports (not knowing their names). */
+	if (!mp && !id && geteuid() != 0 && !bpf_xdp_query(ifindex, 0, &q)) {
+		id = q.drv_prog_id ?: q.skb_prog_id;
+		if (mode)
+			*mode = q.drv_prog_id ? XDP_MODE_NATIVE : q.skb_prog_id ? XDP_MODE_SKB :
+									 XDP_MODE_UNSPEC;
+	}
 	return id;
 }
 
@@ -527,7 +536,7 @@ static int xsc_replace(const char *ifname, const struct attach_opts *o)
 	info.replaced_at = time(NULL);
 	info.replaces++;
 	err = write_info(&ms, &info);
-	err = err ?: mapset_pin(&ms, &pp);
+	err = err ?: mapset_pin(&ms, &pp, o->group_given ? o->group : (gid_t)-1);
 	if (err)
 		pr_err("%s: updating the pins under %s: %s\n", what, pp.dir, strerror(-err));
 out:
@@ -585,7 +594,7 @@ int xsc_attach(const char *ifname, const struct attach_opts *o)
 		goto out;
 	xdp_attached = true;
 	err = write_info(&ms, &info);
-	err = err ?: mapset_pin(&ms, &pp);
+	err = err ?: mapset_pin(&ms, &pp, o->group_given ? o->group : (gid_t)-1);
 	if (err)
 		pr_err("attach %s: pinning maps under %s: %s\n", ifname, pp.dir, strerror(-err));
 out:

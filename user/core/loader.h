@@ -19,6 +19,9 @@ struct attach_opts {
 	 * the mode and, unless settings_given, the SYN-ACK settings. */
 	bool replace;
 	bool settings_given;
+	/* A group that may read counters and states (its pins 0640, the key's stay 0600). */
+	bool group_given;
+	gid_t group;
 };
 
 /* The TC filter we own on each interface's ingress hook. Priority 1 runs it first; it

@@ -123,14 +123,14 @@ int mapset_share(const struct mapset *ms, struct bpf_object *obj)
 	return 0;
 }
 
-int mapset_pin(const struct mapset *ms, const struct pin_paths *pp)
+int mapset_pin(const struct mapset *ms, const struct pin_paths *pp, gid_t group)
 {
 	for (int i = 0; i < ms->n; i++) {
 		int err;
 
 		if (ms->map[i].reused)
 			continue;
-		err = pin_map(pp, ms->map[i].fd, ms->map[i].name);
+		err = pin_map(pp, ms->map[i].fd, ms->map[i].name, group);
 		if (err)
 			return err;
 	}

@@ -33,8 +33,8 @@ int mapset_open(struct mapset *ms, const struct pin_paths *pp, bool reuse_iface,
 int mapset_share(const struct mapset *ms, struct bpf_object *obj);
 /* The fd of the named map, or -ENOENT. */
 int mapset_fd(const struct mapset *ms, const char *name);
-/* Pins the maps that were created, not reused. */
-int mapset_pin(const struct mapset *ms, const struct pin_paths *pp);
+/* Pins the maps that were created, not reused (group: as pin_map). */
+int mapset_pin(const struct mapset *ms, const struct pin_paths *pp, gid_t group);
 void mapset_close(struct mapset *ms);
 
 #endif /* XSC_MAPSET_H */

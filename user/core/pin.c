@@ -70,6 +70,12 @@ int pin_open_map(const struct pin_paths *pp, const char *name, __u32 value_size)
 	if (err)
 		return err;
 	fd = bpf_obj_get(path);
+	if (fd < 0 && errno == EACCES) {
+		/* A reader of the --group: its pins are group-readable, not writable. */
+		LIBBPF_OPTS(bpf_obj_get_opts, ro, .file_flags = BPF_F_RDONLY);
+
+		fd = bpf_obj_get_opts(path, &ro);
+	}
 	if (fd < 0)
 		return -errno;
 	if (value_size && (bpf_obj_get_info_by_fd(fd, &info, &len) || info.value_size != value_size)) {
@@ -101,21 +107,38 @@ int pin_read_info(const struct pin_paths *pp, struct xsc_attach_info *info)
 	return err;
 }
 
-int pin_map(const struct pin_paths *pp, int fd, const char *name)
+bool pin_is_secret(const char *name)
+{
+	return !strcmp(name, XSC_MAP_KEYS) || !strcmp(name, XSC_MAP_KEYCACHE);
+}
+
+/* A directory of ours: 0700, or 0750 and the reader group's. */
+static int pin_dir(const char *dir, gid_t group)
+{
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return -errno;
+	if (group == (gid_t)-1)
+		return 0;
+	return chown(dir, -1, group) || chmod(dir, 0750) ? -errno : 0;
+}
+
+int pin_map(const struct pin_paths *pp, int fd, const char *name, gid_t group)
 {
 	char path[PATH_MAX];
 	int err;
 
-	if (mkdir(pp->root, 0700) && errno != EEXIST)
-		return -errno;
-	if (!pin_is_host_map(name) && mkdir(pp->dir, 0700) && errno != EEXIST)
-		return -errno;
-	err = pin_map_path(pp, name, path, sizeof(path));
+	err = pin_dir(pp->root, group);
+	if (!err && !pin_is_host_map(name))
+		err = pin_dir(pp->dir, group);
+	err = err ?: pin_map_path(pp, name, path, sizeof(path));
 	if (err)
 		return err;
 	if (bpf_obj_pin(fd, path))
 		return -errno;
-	return chmod(path, 0600) ? -errno : 0;
+	/* The key material stays root's whatever the group: it would let a reader forge. */
+	if (group == (gid_t)-1 || pin_is_secret(name))
+		return chmod(path, 0600) ? -errno : 0;
+	return chown(path, -1, group) || chmod(path, 0640) ? -errno : 0;
 }
 
 int pin_list(const struct pin_paths *pp, char names[][IF_NAMESIZE], int max)

@@ -7,6 +7,7 @@
 #include <net/if.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include "xsc/abi.h"
 
 struct pin_paths {
@@ -31,8 +32,11 @@ int pin_open_map(const struct pin_paths *pp, const char *name, __u32 value_size)
 const char *pin_strerror(int err);
 /* Reads the attach record; -ENOENT if none, -EPROTO if from another layout. */
 int pin_read_info(const struct pin_paths *pp, struct xsc_attach_info *info);
-/* Pins fd under its map name (directories made 0700, the pin 0600). */
-int pin_map(const struct pin_paths *pp, int fd, const char *name);
+/* Pins fd under its map name: directories 0700 and the pin 0600, or, with a reader group
+ * (not (gid_t)-1), directories 0750 and the pin 0640 of that group, except the key
+ * material (pin_is_secret), which stays 0600. */
+int pin_map(const struct pin_paths *pp, int fd, const char *name, gid_t group);
+bool pin_is_secret(const char *name);
 /* Removes every pin of the interface and its directory; the host maps go with the last
  * interface. */
 void pin_remove_all(const struct pin_paths *pp);
