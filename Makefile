@@ -28,8 +28,9 @@ DEB_PACKAGES := clang-19 llvm-19 bpftool libbpf-dev libxdp-dev xdp-tools libelf-
 DEB_PACKAGES += libinih-dev libmicrohttpd-dev libsystemd-dev pandoc systemd
 # promtool, which the CLI suite checks the stats --prometheus exposition with.
 DEB_PACKAGES += prometheus
-# libFuzzer for clang-19: the packet fuzzer (tests/fuzz/).
-DEB_PACKAGES += libfuzzer-19-dev
+# libFuzzer for clang-19 (the packet and parser fuzzers); the sanitizer build of the
+# tool (libasan8, libubsan1 come with gcc).
+DEB_PACKAGES += libfuzzer-19-dev libclang-rt-19-dev
 
 BPF_HEADERS := $(wildcard bpf/lib/*.h bpf/policy/*.h) $(wildcard include/xsc/*)
 # user/core is the library the tool, the tests and the benchmarks link; user/export formats
@@ -49,6 +50,7 @@ BENCH_SRCS := tests/bench/micro.c tests/lib/pkt.c $(TOOL_LIB_SRCS)
 .SECONDARY:
 .PHONY: all deps check test-unit test-cli test-integration bench-micro bench-compare bench demo clean
 .PHONY: man install fuzz
+.PHONY: asan test-cli-asan fuzz-parsers fuzz-parsers-build
 
 LAB := $(BUILD)/xdp_pass.bpf.o $(BUILD)/synflood $(BUILD)/flood $(BUILD)/sink.bench.bpf.o \
 	$(BUILD)/baselines.bench.bpf.o
@@ -110,6 +112,56 @@ $(BUILD)/flood: tests/bench/flood.c tests/lib/pkt.c tests/lib/pkt.h $(BUILD)/flo
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/lib tests/bench/flood.c tests/lib/pkt.c -o $@ $(LDLIBS)
 
+# The tool again under AddressSanitizer (LeakSanitizer with it) and UBSan, in a directory of
+# its own so the build above is untouched; the CLI suite runs it (tests/cli/test_cli_asan.sh).
+# Any report ends the process: -fno-sanitize-recover turns UBSan's warnings into failures.
+ASAN_DIR := $(BUILD)/asan
+SAN_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1
+
+asan: $(ASAN_DIR)/xdp-syncookie
+
+$(ASAN_DIR)/xdp-syncookie: $(USER_SRCS) $(SERVICE_SRCS) $(USER_HEADERS) $(BUILD)/xdp_syncookie.skel.h \
+		$(BUILD)/tc_handoff.skel.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_CFLAGS) -Iuser/cli -Iuser/service \
+		$(shell pkg-config --cflags $(SERVICE_LIBS)) $(USER_SRCS) $(SERVICE_SRCS) -o $@ \
+		$(LDLIBS) $(shell pkg-config --libs $(SERVICE_LIBS)) -lpthread
+
+test-cli-asan: $(ASAN_DIR)/xdp-syncookie
+	$(Q)./tests/cli/test_cli_asan.sh
+
+# libFuzzer harnesses for the parsers of what an operator writes: the config file, list
+# files and key files (tests/fuzz/fuzz_{config,prefixes,keyfile}.c). Each links the real
+# parser and none of the code that talks to maps. make fuzz-parsers runs each for
+# FUZZ_SECONDS (default 60); make check runs each for 10 s (tests/fuzz/run_parsers.sh).
+PARSER_FUZZ_DIR := $(BUILD)/fuzz-parsers
+PARSER_FUZZ_CFLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer -g -O1 -Wall -Wextra -Werror -std=gnu11 -Iinclude -Iuser/core \
+	-Iuser/cli -Iuser/service
+# log.c routes libbpf's and libxdp's messages, hence the libraries; nothing calls them.
+PARSER_FUZZ_LIBS := -lxdp -lbpf -lelf -lz
+PARSER_FUZZ_SRCS_prefixes := user/core/prefix.c user/core/log.c
+PARSER_FUZZ_SRCS_config := user/service/config.c user/cli/options.c user/core/settings.c \
+	user/core/policy.c $(PARSER_FUZZ_SRCS_prefixes)
+PARSER_FUZZ_SRCS_keyfile := user/core/keyfile.c user/core/log.c
+PARSER_FUZZERS := $(addprefix $(PARSER_FUZZ_DIR)/fuzz_,config prefixes keyfile)
+FUZZ_SECONDS ?= 60
+
+fuzz-parsers-build: $(PARSER_FUZZERS)
+
+$(PARSER_FUZZ_DIR)/fuzz_config: $(PARSER_FUZZ_SRCS_config)
+$(PARSER_FUZZ_DIR)/fuzz_prefixes: $(PARSER_FUZZ_SRCS_prefixes)
+$(PARSER_FUZZ_DIR)/fuzz_keyfile: $(PARSER_FUZZ_SRCS_keyfile)
+$(PARSER_FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(USER_HEADERS)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(PARSER_FUZZ_CFLAGS) $(shell pkg-config --cflags inih) $< \
+		$(PARSER_FUZZ_SRCS_$*) -o $@ $(PARSER_FUZZ_LIBS) $(shell pkg-config --libs inih)
+
+fuzz-parsers: $(PARSER_FUZZERS)
+	$(Q)./tests/fuzz/run_parsers.sh $(FUZZ_SECONDS)
+
 # The man page, from one Markdown source; build/man is a MANPATH entry (man -M build/man).
 MAN := $(BUILD)/man/man8/xdp-syncookie.8
 man: $(MAN)
@@ -147,9 +199,10 @@ test-cli: xdp-syncookie
 test-integration: all
 	$(Q)./tests/integration/run.sh
 
-# The packet fuzzer: libFuzzer, the real programs through BPF_PROG_TEST_RUN (tests/fuzz/).
-FUZZ_SECONDS ?= 60
-FUZZ_SRCS := $(wildcard tests/fuzz/*.c) tests/unit/harness.c tests/lib/pkt.c $(TOOL_LIB_SRCS)
+# The packet fuzzer: libFuzzer, the real programs through BPF_PROG_TEST_RUN (tests/fuzz/;
+# FUZZ_SECONDS is set with the parser fuzzers' above).
+FUZZ_SRCS := tests/fuzz/fuzz_packets.c tests/fuzz/frame.c tests/unit/harness.c tests/lib/pkt.c \
+	$(TOOL_LIB_SRCS)
 $(BUILD)/fuzz_packets: $(FUZZ_SRCS) $(wildcard tests/fuzz/*.h) tests/unit/harness.h tests/lib/pkt.h \
 		$(USER_HEADERS) $(BUILD)/xdp_syncookie.skel.h $(BUILD)/tc_handoff.skel.h
 	$(call msg,FUZZ,$@)
@@ -162,6 +215,7 @@ fuzz: $(BUILD)/fuzz_packets
 # Every suite runs even when an earlier one fails; the target fails if any did.
 check: deps
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/fuzz_packets
+	$(Q)$(MAKE) --no-print-directory asan fuzz-parsers-build
 	$(Q)./tests/run_all.sh
 
 bench-micro: $(BUILD)/bench_micro

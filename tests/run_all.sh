@@ -6,6 +6,10 @@ cd "$(dirname "$0")/.."
 suites=(./build/test_unit ./tests/cli/test_cli.sh ./tests/integration/run.sh ./tests/fuzz/run.sh)
 # make check fuzzes for 30 s; make fuzz for FUZZ_SECONDS (60 by default).
 export FUZZ_SECONDS=${FUZZ_SECONDS:-30}
+# The CLI suite again with the tool under ASan and UBSan (make asan).
+suites+=(./tests/cli/test_cli_asan.sh)
+# The config, list-file and key-file parsers under libFuzzer, 10 s each (make fuzz-parsers-build).
+suites+=(./tests/fuzz/run_parsers.sh)
 total_passed=0
 total_failed=0
 rc=0

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Command-line behaviour of xdp-syncookie: bad values, double attach, missing things,
 # stale and foreign pins. Runs in a private network namespace with its own bpffs.
+# XSC=PATH runs another build of the tool (tests/cli/test_cli_asan.sh: the sanitizer one);
+# with XSC_SAN_LOGS=DIR set, a sanitizer report written there fails the case it ran in.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-tool="$here/../../xdp-syncookie"
+tool=$(realpath "${XSC:-$here/../../xdp-syncookie}")
+san_logs=${XSC_SAN_LOGS:-}
+san_seen=0
 ns="xsc-cli-$$"
 peer_ns="xsc-cli-peer-$$"	# the other end of p0, so a connection crosses XDP
 fs="/run/xsc-cli-$$"
@@ -40,8 +44,25 @@ run() {
 	rc=$?
 }
 
-ok() { echo "ok   $1"; passed=$((passed + 1)); }
 bad() { echo "FAIL $1: $2"; printf '     %s\n' "$out" | head -5; failed=$((failed + 1)); }
+
+# san_new: true if the sanitizers wrote a report since the last call; $out is then its
+# first lines. A report read is renamed *.seen, so each one fails one case.
+san_new() {
+	local f new=""
+	[ -n "$san_logs" ] || return 1
+	for f in "$san_logs"/*; do
+		[ -f "$f" ] && [ "${f%.seen}" = "$f" ] || continue
+		new="$new$(basename "$f"): $(grep -m4 -E 'ERROR|runtime error|SUMMARY|#[0-3] ' "$f")"$'\n'
+		mv "$f" "$f.seen"
+	done
+	[ -n "$new" ] || return 1
+	out=$new
+}
+
+ok() {
+	if san_new; then bad "$1" "sanitizer report"; else echo "ok   $1"; passed=$((passed + 1)); fi
+}
 
 # expect NAME RC PATTERN CMD...: exit code RC and output matching PATTERN.
 expect() {
@@ -361,6 +382,14 @@ printf '[interface nosuch0]\n' >"$conf"
 expect "run: an interface that is not there" 2 "^run: $conf:1: interface nosuch0 not found" run --config "$conf"
 printf '[interface v0]\nallow_file = %s/none.txt\n' "$scratch" >"$conf"
 expect "run: a list file that cannot be read" 2 "^run: $conf:1: \\[interface v0\\] allow_file: $scratch/none.txt" run --config "$conf"
+# The reader saw a section header only after spaces and tabs; libinih after any white space
+# and a byte order mark, so the keys below such a header went to the section before it.
+printf '[interface v0]\nports = 80\n\f[service]\nmetrics = off\n' >"$conf"
+expect "run: a section header after a form feed is a section" 0 "configuration good \\(1 interfaces\\)" run --config "$conf" --check
+printf '\xef\xbb\xbf[interface v0]\nports = 80\n' >"$conf"
+expect "run: a byte order mark before the first section" 0 "configuration good \\(1 interfaces\\)" run --config "$conf" --check
+printf '[interface v0]\nports = 80\0,443\n' >"$conf"
+expect "run: a NUL byte is refused, not the end of the line" 2 "^run: $conf:2: a NUL byte" run --config "$conf"
 expect "run without --config" 2 "name the configuration file" run
 nothing_left "refused configurations attached nothing" v0
 sed 's/^\[interface eth0\]/[interface v0]/' "$here/../../dist/xdp-syncookie.conf" >"$conf"
@@ -378,7 +407,7 @@ if [ -z "$missing" ]; then ok "the man page's synopsis names every command"; els
 # the man page in Documentation= exist: the copy names the tool just built, and MANPATH
 # the man page just built.
 unit="$scratch/xdp-syncookie.service"
-sed "s|/usr/local/sbin/xdp-syncookie|$(cd "$here/../.." && pwd)/xdp-syncookie|" \
+sed "s|/usr/local/sbin/xdp-syncookie|$tool|" \
 	"$here/../../dist/xdp-syncookie.service" >"$unit"
 out=$(MANPATH="$here/../../build/man" systemd-analyze verify "$unit" 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && [ -z "$out" ]; then
@@ -432,6 +461,9 @@ for kind in allow deny; do
 		set v0 "--$kind-file" "$scratch/$kind.two"
 	expect "set --$kind-file of a missing file" 2 "$scratch/nosuch: No such file" \
 		set v0 "--$kind-file" "$scratch/nosuch"
+	printf '198.19.0.0/16\0junk\n' >"$scratch/$kind.nul"
+	expect "set --$kind-file with a NUL byte refused, not cut there" 2 "$scratch/$kind.nul:1: a NUL byte" \
+		set v0 "--$kind-file" "$scratch/$kind.nul"
 	head -4 "$scratch/$kind.bad" >"$scratch/$kind.good"
 	expect "set --$kind-file replaces the list" 0 "policy set" set v0 "--$kind-file" "$scratch/$kind.good"
 	lines "...with the file's prefixes" "$kind" "198.19.0.0/16 2001:2:0:ff::/64 "
@@ -470,6 +502,14 @@ for len in 31 33; do
 	chmod 600 "$scratch/k$len"
 	expect "a key file of $len hex digits refused" 2 "want exactly 32 hex digits" key rotate --key-file "$scratch/k$len"
 done
+# Only the first bytes of a key file were read: what came after four blank lines was never seen.
+{ cat "$scratch/k1"; printf '\n\n\n\njunk\n'; } >"$scratch/ktail"
+chmod 600 "$scratch/ktail"
+expect "a key file with more after the key refused" 2 "want exactly 32 hex digits" key rotate --key-file "$scratch/ktail"
+printf '0123456789abcdef0123456789abcdef\r\n' >"$scratch/kcrlf"
+chmod 600 "$scratch/kcrlf"
+expect "a key file ending in CRLF is read (and refused only as another key)" 1 "already uses another cookie key" \
+	attach v1 --key-file "$scratch/kcrlf"
 printf 'g123456789abcdef0123456789abcdef\n' >"$scratch/khex"
 chmod 600 "$scratch/khex"
 expect "a key file with a non-hex digit refused" 2 "want exactly 32 hex digits" key rotate --key-file "$scratch/khex"
@@ -732,6 +772,9 @@ done
 # the memory controller, else v1's (here: v2 carries only hugetlb, memory is bound to v1).
 fp_cg=""
 cg_rel=$(sed -n 's/^0:://p' /proc/self/cgroup)
+# Under the sanitizers the tool's own memory (ASan's shadow) meets a limit this small before
+# any map does: the case is the plain build's.
+[ -n "${XSC_SAN_LOGS:-}" ] && cg_rel=NONE
 cg2=$(findmnt -nt cgroup2 -o TARGET | head -1)
 cg1=$(findmnt -nt cgroup -O memory -o TARGET | head -1)
 if [ -n "$cg2" ] && grep -qw memory "$cg2$cg_rel/cgroup.controllers" 2>/dev/null &&
@@ -741,7 +784,9 @@ elif [ -n "$cg1" ]; then
 	fp_cg=$cg1$(sed -n 's/^[0-9]*:memory://p' /proc/self/cgroup)/xsc-cli-$$
 	limit_file=memory.limit_in_bytes
 fi
-if [ -n "$fp_cg" ] && mkdir "$fp_cg"; then
+if [ "$cg_rel" = NONE ]; then
+	echo "note sanitizer build: the memory-limit case runs in the plain CLI suite"
+elif [ -n "$fp_cg" ] && mkdir "$fp_cg"; then
 	trap 'rmdir "$fp_cg" 2>/dev/null; cleanup' EXIT
 	echo "note memory limit through $fp_cg/$limit_file"
 	hit=""
@@ -762,6 +807,7 @@ if [ -n "$fp_cg" ] && mkdir "$fp_cg"; then
 else
 	echo "note no cgroup memory controller to limit: memory test skipped"
 fi
+san_new && bad "no sanitizer report after the last case" "sanitizer report"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

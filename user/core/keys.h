@@ -6,10 +6,14 @@
 #include <stdbool.h>
 #include "xsc/abi.h"
 
-/* A key file holds one master as 32 hex digits (a trailing newline is fine); it must be a
- * regular file that only its owner can read or write (0600 or 0400). */
+/* A key file holds one master as 32 hex digits (a trailing newline is fine, or up to four
+ * bytes of white space: "\r\n" from an editor); it must be a regular file that only its
+ * owner can read or write (0600 or 0400). */
 #define XSC_KEY_HEX_DIGITS 32
+#define XSC_KEY_TRAILING_SPACE 4
 
+/* A random master, never all-zero (which means "no key" to the programs); 0 or -EIO. */
+int key_random(struct xsc_master *m, const char *what);
 /* Reads a master from a key file. Never prints the secret. 0 or -errno after a message
  * "what: PATH: cause". */
 int key_file_read(const char *path, struct xsc_master *m, const char *what);

@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Allow and deny lists: prefix parsing, list files, and the tries behind xsc_lists4/6. */
-#include <arpa/inet.h>
-#include <ctype.h>
+/* Allow and deny lists: the tries behind xsc_lists4/6, filled from a prefix set or edited live. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,171 +11,9 @@
 #include "pin.h"
 #include "policy.h"
 
-struct prefix_set {
-	struct xsc_lpm4_key *v4;
-	struct xsc_lpm6_key *v6;
-	size_t n4, n6, cap4, cap6;
-};
-
-/* The longest prefix text: an IPv6 address with a "/128". */
-#define PREFIX_TEXT_MAX (INET6_ADDRSTRLEN + 4)
-
-struct prefix_set *prefix_set_new(void)
-{
-	return calloc(1, sizeof(struct prefix_set));
-}
-
-void prefix_set_free(struct prefix_set *s)
-{
-	if (!s)
-		return;
-	free(s->v4);
-	free(s->v6);
-	free(s);
-}
-
-size_t prefix_set_count(const struct prefix_set *s, int family)
-{
-	return !s ? 0 : family == 4 ? s->n4 : s->n6;
-}
-
 const char *list_name(enum xsc_list_kind kind)
 {
 	return kind == XSC_LIST_ALLOW ? "allow" : "deny";
-}
-
-/* Room for one more element in an array of size elements grown by doubling. */
-static int grow(void **v, size_t *cap, size_t n, size_t size)
-{
-	size_t ncap = *cap ? *cap * 2 : 256;
-	void *nv;
-
-	if (n < *cap)
-		return 0;
-	if (n >= XSC_LIST_MAX_ENTRIES)
-		return -E2BIG;
-	nv = realloc(*v, ncap * size);
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	*cap = ncap;
-	return 0;
-}
-
-/* Whether the bits of addr past len are all zero. */
-static bool host_bits_clear(const __u8 *addr, int bytes, unsigned int len)
-{
-	for (unsigned int bit = len; bit < (unsigned int)bytes * 8; bit++)
-		if (addr[bit / 8] & (0x80 >> (bit % 8)))
-			return false;
-	return true;
-}
-
-int prefix_set_add(struct prefix_set *s, const char *text, char *err, size_t errlen)
-{
-	char buf[PREFIX_TEXT_MAX + 1], *slash, *end;
-	__u8 addr[16] = {};
-	unsigned long len;
-	int family, bytes, ret;
-
-	if (strlen(text) > PREFIX_TEXT_MAX) {
-		snprintf(err, errlen, "'%.*s...' is not a prefix", 20, text);
-		return -EINVAL;
-	}
-	strcpy(buf, text);
-	slash = strchr(buf, '/');
-	if (slash)
-		*slash = '\0';
-	family = strchr(buf, ':') ? 6 : 4;
-	bytes = family == 4 ? 4 : 16;
-	if (inet_pton(family == 4 ? AF_INET : AF_INET6, buf, addr) != 1) {
-		snprintf(err, errlen, "'%s' is not an IPv4 or IPv6 prefix (198.18.0.0/15, 2001:db8::/32)",
-			 text);
-		return -EINVAL;
-	}
-	len = bytes * 8;
-	if (slash) {
-		errno = 0;
-		len = strtoul(slash + 1, &end, 10);
-		if (!isdigit((unsigned char)slash[1]) || *end || errno || len > (unsigned long)bytes * 8) {
-			snprintf(err, errlen, "'%s': the prefix length must be 0 to %d", text, bytes * 8);
-			return -EINVAL;
-		}
-	}
-	if (!host_bits_clear(addr, bytes, len)) {
-		snprintf(err, errlen, "'%s' has bits set past its /%lu", text, len);
-		return -EINVAL;
-	}
-	if (family == 4) {
-		ret = grow((void **)&s->v4, &s->cap4, s->n4, sizeof(*s->v4));
-		if (!ret) {
-			s->v4[s->n4].prefixlen = len;
-			memcpy(s->v4[s->n4++].addr, addr, 4);
-		}
-	} else {
-		ret = grow((void **)&s->v6, &s->cap6, s->n6, sizeof(*s->v6));
-		if (!ret) {
-			s->v6[s->n6].prefixlen = len;
-			memcpy(s->v6[s->n6++].addr, addr, 16);
-		}
-	}
-	if (ret == -E2BIG)
-		snprintf(err, errlen, "more than %d IPv%d prefixes", XSC_LIST_MAX_ENTRIES, family);
-	else if (ret)
-		snprintf(err, errlen, "%s", strerror(-ret));
-	return ret;
-}
-
-int prefix_file_read(const char *path, struct prefix_set **out, const char *what)
-{
-	struct prefix_set *s = prefix_set_new();
-	FILE *f = fopen(path, "re");
-	char *line = NULL, *p, *end, err[160];
-	size_t cap = 0;
-	int lineno = 0, ret = 0;
-
-	if (!s || !f) {
-		ret = -errno;
-		pr_err("%s: %s: %s\n", what, path, strerror(errno));
-		goto out;
-	}
-	while (getline(&line, &cap, f) > 0) {
-		lineno++;
-		p = strchr(line, '#');
-		if (p)
-			*p = '\0';
-		for (p = line; isspace((unsigned char)*p); p++)
-			;
-		for (end = p + strlen(p); end > p && isspace((unsigned char)end[-1]); end--)
-			;
-		*end = '\0';
-		if (!*p)
-			continue;
-		if (strpbrk(p, " \t")) {
-			snprintf(err, sizeof(err), "one prefix per line");
-			ret = -EINVAL;
-		} else {
-			ret = prefix_set_add(s, p, err, sizeof(err));
-		}
-		if (ret) {
-			pr_err("%s: %s:%d: %s\n", what, path, lineno, err);
-			goto out;
-		}
-	}
-	if (ferror(f)) {
-		ret = -EIO;
-		pr_err("%s: reading %s: %s\n", what, path, strerror(errno));
-	}
-out:
-	free(line);
-	if (f)
-		fclose(f);
-	if (ret) {
-		prefix_set_free(s);
-		s = NULL;
-	}
-	*out = s;
-	return ret;
 }
 
 static int trie_new(int family)
@@ -188,11 +24,6 @@ static int trie_new(int family)
 				sizeof(__u8), XSC_LIST_MAX_ENTRIES, &opts);
 
 	return fd < 0 ? -errno : fd;
-}
-
-static const void *set_key(const struct prefix_set *s, int family, size_t i)
-{
-	return family == 4 ? (const void *)&s->v4[i] : (const void *)&s->v6[i];
 }
 
 /* A new trie holding the set's prefixes of one family; its fd or -errno. */
@@ -207,7 +38,7 @@ static int trie_filled(int family, const struct prefix_set *s, const char *what)
 		return fd;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (bpf_map_update_elem(fd, set_key(s, family, i), &one, BPF_ANY)) {
+		if (bpf_map_update_elem(fd, prefix_set_key(s, family, i), &one, BPF_ANY)) {
 			int err = -errno;
 
 			pr_err("%s: loading IPv%d prefix %zu of %zu: %s\n", what, family, i + 1, n,
@@ -404,10 +235,11 @@ static void edit_undo(const int *fd, const struct prefix_set *s, const bool *cha
 {
 	__u8 one = 1;
 
+	size_t n4 = prefix_set_count(s, 4);
+
 	for (size_t i = 0; i < n; i++) {
-		int family = i < s->n4 ? 4 : 6;
-		size_t j = family == 4 ? i : i - s->n4;
-		const void *k = set_key(s, family, j);
+		int family = i < n4 ? 4 : 6;
+		const void *k = prefix_set_key(s, family, family == 4 ? i : i - n4);
 
 		if (!changed[i])
 			continue;
@@ -422,7 +254,7 @@ int lists_edit(const char *ifname, enum xsc_list_kind kind, bool add, const stru
 	       const char *what)
 {
 	struct edit_args a = { .fd = { -1, -1 }, .kind = kind };
-	size_t total = s->n4 + s->n6, i;
+	size_t n4 = prefix_set_count(s, 4), total = n4 + prefix_set_count(s, 6), i;
 	bool *changed = calloc(total + 1, sizeof(*changed));
 	struct list_maps m;
 	char text[PREFIX_TEXT_MAX];
@@ -441,8 +273,8 @@ int lists_edit(const char *ifname, enum xsc_list_kind kind, bool add, const stru
 		}
 	}
 	for (i = 0; i < total && !err; i++) {
-		int family = i < s->n4 ? 4 : 6;
-		const void *k = set_key(s, family, family == 4 ? i : i - s->n4);
+		int family = i < n4 ? 4 : 6;
+		const void *k = prefix_set_key(s, family, family == 4 ? i : i - n4);
 		int fd = a.fd[family == 4 ? 0 : 1];
 
 		if (add) {
@@ -456,11 +288,9 @@ int lists_edit(const char *ifname, enum xsc_list_kind kind, bool add, const stru
 			changed[i] = !err;
 		}
 		if (err) {
-			const struct xsc_lpm6_key *k6 = k;
-
-			inet_ntop(family == 4 ? AF_INET : AF_INET6, k6->addr, text, sizeof(text));
-			pr_err("%s: %s %s/%u: %s; nothing changed\n", what, add ? "adding" : "removing",
-			       text, k6->prefixlen,
+			prefix_format(family, k, text, sizeof(text));
+			pr_err("%s: %s %s: %s; nothing changed\n", what, add ? "adding" : "removing",
+			       text,
 			       !add && err == -ENOENT ? "not on the list" :
 			       err == -ENOSPC || err == -E2BIG ? "the list is full" : strerror(-err));
 			edit_undo(a.fd, s, changed, add, i);
@@ -480,7 +310,7 @@ int lists_walk(const char *ifname, enum xsc_list_kind kind, int (*fn)(const char
 	       void *arg, const char *what)
 {
 	struct xsc_lpm6_key key, next;
-	char addr[INET6_ADDRSTRLEN], text[PREFIX_TEXT_MAX + 1];
+	char text[PREFIX_TEXT_MAX + 1];
 	struct list_maps m;
 	int err = list_maps_open(ifname, &m, what);
 
@@ -494,8 +324,7 @@ int lists_walk(const char *ifname, enum xsc_list_kind kind, int (*fn)(const char
 			break;
 		}
 		while (!err && !bpf_map_get_next_key(fd, prev, &next)) {
-			inet_ntop(family == 4 ? AF_INET : AF_INET6, next.addr, addr, sizeof(addr));
-			snprintf(text, sizeof(text), "%s/%u", addr, next.prefixlen);
+			prefix_format(family, &next, text, sizeof(text));
 			err = fn(text, arg);
 			key = next;
 			prev = &key;

@@ -44,7 +44,7 @@ json_object *json_policy(const struct xsc_policy *pol)
 
 	for (int p = 0; p < XSC_PORTS; p++) {
 		__u8 mode = (pol->port[p] >> XSC_PORT_MODE_SHIFT) & XSC_PORT_MODE_MASK;
-		char key[8];
+		char key[sizeof("-2147483648")];	/* any int: gcc -O1 cannot see p < 65536 */
 
 		if (n != XSC_PORTS && (pol->port[p] & XSC_PORT_PROTECTED))
 			json_object_array_add(ports, json_object_new_int(p));

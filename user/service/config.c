@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The configuration file: INI through libinih, every value checked by the option table
- * the CLI uses, every error named FILE:LINE. libinih reads the lines through our reader,
- * which counts them and sees the section headers (the library reports a section only
- * with its first key, and an [interface NAME] with none is a valid one: all defaults).
+ * The configuration file's text: INI through libinih, every value checked by the option
+ * table the CLI uses, every error named FILE:LINE. libinih reads the lines through our
+ * reader, which counts them and sees the section headers (the library reports a section
+ * only with its first key, and an [interface NAME] with none is a valid one: all
+ * defaults). What the host must have (the interfaces, list and key files) is checked in
+ * config_load.c.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -18,6 +21,8 @@
 /* Longest line taken; longer ones are an error, never cut in two. A --ports list of
  * single ports runs to about 6 characters a port. */
 #define CONFIG_MAX_LINE 8192
+/* What libinih skips at the start of a file (ini_allow_bom). */
+#define UTF8_BOM "\xef\xbb\xbf"
 
 /* The attach options an [interface NAME] section takes, under their own names with '_'
  * for '-' (port-engage is port_engage); the list files are the section's own. */
@@ -155,8 +160,19 @@ static char *read_line(char *str, int num, void *arg)
 		config_err(p, p->line, "line longer than %d characters", CONFIG_MAX_LINE - 2);
 		return NULL;
 	}
+	if (memchr(p->buf, '\0', len)) {
+		config_err(p, p->line, "a NUL byte: not a text file");
+		return NULL;
+	}
 	memcpy(str, p->buf, len + 1);
-	s = p->buf + strspn(p->buf, " \t");
+	/* Where libinih looks for a '[': past a UTF-8 byte order mark on the first line and
+	 * any isspace() (\f and \v too), or it would see a section this reader does not and
+	 * the keys below it would land in the section before. */
+	s = p->buf;
+	if (p->line == 1 && !strncmp(s, UTF8_BOM, strlen(UTF8_BOM)))
+		s += strlen(UTF8_BOM);
+	while (isspace((unsigned char)*s))
+		s++;
 	if (*s == '[' && (end = strchr(s, ']'))) {
 		*end = '\0';
 		section_begin(p, s + 1);
@@ -299,64 +315,40 @@ static int on_value(void *arg, const char *section, const char *name, const char
 	return set_value(p, key, name, value) ? 0 : 1;
 }
 
-/* What the keys cannot say alone: the policy they make, that the interface is there,
- * the list files' contents. */
-static int iface_check(struct svc_config *c, struct svc_iface *f)
+/* What the keys make together: the interface's SYN-ACK settings and its policy, which can
+ * only be wrong in what port_engage says (a port not protected). */
+static int iface_policy(struct svc_config *c, struct svc_iface *f)
 {
 	char what[PATH_MAX + 32];
-	int err;
 
-	/* The policy can only be wrong in what port_engage says (a port not protected). */
 	snprintf(what, sizeof(what), "run: %s:%d", c->path, f->port_engage_line ?: f->line);
-	if (!if_nametoindex(f->name)) {
-		pr_err("run: %s:%d: interface %s not found\n", c->path, f->line, f->name);
-		return -ENODEV;
-	}
 	opts_settings(&f->opts, &f->settings);
 	f->pol = malloc(sizeof(*f->pol));
 	if (!f->pol)
 		return -ENOMEM;
 	policy_defaults(f->pol);
-	err = policy_apply(f->pol, &f->opts.policy, what);
-	if (!err && f->allow_file[0]) {
-		snprintf(what, sizeof(what), "run: %s:%d: [interface %s] allow_file", c->path,
-			 f->line, f->name);
-		err = prefix_file_read(f->allow_file, &f->allow, what);
-	}
-	if (!err && f->deny_file[0]) {
-		snprintf(what, sizeof(what), "run: %s:%d: [interface %s] deny_file", c->path,
-			 f->line, f->name);
-		err = prefix_file_read(f->deny_file, &f->deny, what);
-	}
-	return err;
+	return policy_apply(f->pol, &f->opts.policy, what);
 }
 
-int config_load(const char *path, struct svc_config **out)
+int config_parse(FILE *f, const char *path, struct svc_config **out)
 {
 	struct svc_config *c = calloc(1, sizeof(*c));
-	struct parse p = { .c = c };
-	char what[PATH_MAX + 32];
+	struct parse p = { .c = c, .f = f };
 	int err = 0, line;
 
 	*out = NULL;
 	if (!c)
 		return -ENOMEM;
 	snprintf(c->path, sizeof(c->path), "%s", path);
-	p.f = fopen(path, "r");
-	if (!p.f) {
-		err = -errno;
-		pr_err("run: %s: %s\n", path, strerror(errno));
-		free(c);
-		return err;
-	}
 	/* libinih's defaults, made explicit: no continuation lines (an indented line is an
-	 * error, not part of the value above it), ';' comments after values, long lines. */
+	 * error, not part of the value above it), ';' comments after values, long lines, a
+	 * byte order mark skipped (read_line skips it too). */
 	ini_allow_multiline = false;
+	ini_allow_bom = true;
 	ini_allow_inline_comments = true;
 	ini_max_line = CONFIG_MAX_LINE;
 	set_metrics(&p, SVC_DEFAULT_METRICS);
 	line = ini_parse_stream(read_line, &p, on_value, &p);
-	fclose(p.f);
 	free(p.buf);
 	if (!p.failed && line > 0)
 		config_err(&p, line, "not KEY = VALUE, [service] or [interface NAME]");
@@ -365,11 +357,7 @@ int config_load(const char *path, struct svc_config **out)
 		return -EINVAL;
 	}
 	for (int i = 0; i < c->n && !err; i++)
-		err = iface_check(c, &c->ifc[i]);
-	if (!err && c->key_file[0]) {
-		snprintf(what, sizeof(what), "run: %s:%d: key_file", path, c->key_file_line);
-		err = key_file_read(c->key_file, &c->master, what);
-	}
+		err = iface_policy(c, &c->ifc[i]);
 	if (err) {
 		config_free(c);
 		return err;

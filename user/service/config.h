@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <net/if.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include "keys.h"
 #include "lists.h"
@@ -50,6 +51,10 @@ struct svc_config {
  * that each interface exists, the list files and the key file. All or nothing: returns 0
  * with *out set, or -errno after one message "run: FILE:LINE: reason". */
 int config_load(const char *path, struct svc_config **out);
+/* What config_load checks of the text alone (keys, values, policies), from a stream; path
+ * names it in messages. Touches nothing on the host: the list and key files are named,
+ * not read. */
+int config_parse(FILE *f, const char *path, struct svc_config **out);
 void config_free(struct svc_config *c);
 /* Removes the i-th interface from c. */
 void config_drop(struct svc_config *c, int i);
