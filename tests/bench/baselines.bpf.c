@@ -59,18 +59,26 @@ int xdp_swap_tx(struct xdp_md *ctx)
  * metadata and bytes) and tail-calls the program under test, so every iteration
  * measures the real first packet. Its own cost is measured by tail-calling xdp_drop.
  */
-SEC("xdp")
-int xdp_restore(struct xdp_md *ctx)
+/* Puts the pristine frame back: length, metadata and bytes. */
+static __always_inline int restore(struct xdp_md *ctx)
 {
 	__u32 len = pristine_len;
 	int cur = ctx->data_end - ctx->data;
 	int meta = ctx->data - ctx->data_meta;
 
 	if (meta && bpf_xdp_adjust_meta(ctx, meta))
-		return XDP_ABORTED;
+		return -1;
 	if (cur != (int)len && bpf_xdp_adjust_head(ctx, cur - (int)len))
-		return XDP_ABORTED;
+		return -1;
 	if (len == 0 || len > BENCH_PKT_MAX || bpf_xdp_store_bytes(ctx, 0, pristine, len))
+		return -1;
+	return 0;
+}
+
+SEC("xdp")
+int xdp_restore(struct xdp_md *ctx)
+{
+	if (restore(ctx))
 		return XDP_ABORTED;
 	bpf_tail_call(ctx, &target, 0);
 	return XDP_ABORTED;
@@ -103,15 +111,7 @@ static __always_inline int forge_word(struct xdp_md *ctx, __u32 off, __u32 mask,
 SEC("xdp")
 int xdp_forge(struct xdp_md *ctx)
 {
-	__u32 len = pristine_len;
-	int cur = ctx->data_end - ctx->data;
-	int meta = ctx->data - ctx->data_meta;
-
-	if (meta && bpf_xdp_adjust_meta(ctx, meta))
-		return XDP_ABORTED;
-	if (cur != (int)len && bpf_xdp_adjust_head(ctx, cur - (int)len))
-		return XDP_ABORTED;
-	if (len == 0 || len > BENCH_PKT_MAX || bpf_xdp_store_bytes(ctx, 0, pristine, len))
+	if (restore(ctx))
 		return XDP_ABORTED;
 	if (forge_word(ctx, forge_ack_off, forge_isn_mask, 1) ||
 	    (forge_tsecr_off && forge_word(ctx, forge_tsecr_off, forge_tsecr_mask, 0)))
