@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "lists.h"
@@ -366,6 +367,40 @@ static int listeners(void)
 
 /* The cases' policy: port 80 always; 81 and 82 auto, with a rate threshold no burst of runs
  * reaches; port 81 engaged from the start, for an hour. Into a build's own maps. */
+/* The policy of the builds before the reflection budget: the same fields without the four
+ * budget words, which a compared build of then reads. */
+struct policy_before_budget {
+	__u32 syn_rate_high, syn_rate_low, hold_s;
+	__u8 queue_high, queue_low, engage, lists;
+	__u8 port[XSC_PORTS];
+};
+
+/* Installs pol behind policy_fd: in this build's layout, or, if the map takes inner maps
+ * of the layout before the budget (a compared older build), in that one. */
+static int install_any(int policy_fd, const struct xsc_policy *pol)
+{
+	static struct policy_before_budget old;
+	__u32 zero = 0;
+	int fd, err;
+
+	if (!policy_install(policy_fd, pol))
+		return 0;
+	memset(&old, 0, sizeof(old));
+	old.syn_rate_high = pol->syn_rate_high;
+	old.syn_rate_low = pol->syn_rate_low;
+	old.hold_s = pol->hold_s;
+	old.queue_high = pol->queue_high;
+	old.queue_low = pol->queue_low;
+	old.engage = pol->engage;
+	memcpy(old.port, pol->port, sizeof(old.port));
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xsc_policy_v", 4, sizeof(old), 1, NULL);
+	err = fd < 0 || bpf_map_update_elem(fd, &zero, &old, BPF_ANY) || bpf_map_freeze(fd) ||
+	      bpf_map_update_elem(policy_fd, &zero, &fd, BPF_ANY);
+	if (fd >= 0)
+		close(fd);
+	return err ? -1 : 0;
+}
+
 static int set_policy(int policy_fd, int port_state_fd)
 {
 	static struct xsc_policy pol;
@@ -381,7 +416,7 @@ static int set_policy(int policy_fd, int port_state_fd)
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	e.st.engaged_since = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 	e.st.busy_until = e.st.engaged_since + 3600 * 1000000000ULL;
-	return policy_install(policy_fd, &pol) ||
+	return install_any(policy_fd, &pol) ||
 	       bpf_map_update_elem(port_state_fd, &key, &e, BPF_ANY);
 }
 
