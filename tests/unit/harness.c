@@ -87,9 +87,24 @@ void harness_close(void)
 	skel = NULL;
 }
 
-int harness_peer_open(int64_t clock_offset_ns)
+/* Makes another object (not yet loaded) use the main instance's maps, by name. */
+static int share_maps(struct bpf_object *obj)
 {
 	struct bpf_map *map;
+	int err = 0;
+
+	bpf_object__for_each_map(map, obj) {
+		if (bpf_map__is_internal(map))
+			continue;
+		err = bpf_map__reuse_fd(map, harness_map_fd(bpf_map__name(map)));
+		if (err)
+			break;
+	}
+	return err;
+}
+
+int harness_peer_open(int64_t clock_offset_ns)
+{
 	int err = 0;
 
 	harness_peer_close();
@@ -98,13 +113,7 @@ int harness_peer_open(int64_t clock_offset_ns)
 		return -errno;
 	peer->rodata->xsc_nr_cpus = skel->rodata->xsc_nr_cpus;
 	peer->rodata->xsc_clock_offset_ns = clock_offset_ns;
-	bpf_object__for_each_map(map, peer->obj) {
-		if (bpf_map__is_internal(map))
-			continue;
-		err = bpf_map__reuse_fd(map, harness_map_fd(bpf_map__name(map)));
-		if (err)
-			break;
-	}
+	err = share_maps(peer->obj);
 	if (!err && xdp_syncookie__load(peer))
 		err = -errno;
 	if (err) {
@@ -223,20 +232,13 @@ int harness_run_prog(int prog_fd, const uint8_t *frame, size_t len, struct xdp_r
 
 int harness_tc_open(void)
 {
-	struct bpf_map *map;
 	int err = 0;
 
 	tc = tc_handoff__open();
 	if (!tc)
 		return -errno;
 	tc->rodata->xsc_cfg = skel->rodata->xsc_cfg;
-	bpf_object__for_each_map(map, tc->obj) {
-		if (bpf_map__is_internal(map))
-			continue;
-		err = bpf_map__reuse_fd(map, harness_map_fd(bpf_map__name(map)));
-		if (err)
-			break;
-	}
+	err = share_maps(tc->obj);
 	if (!err && tc_handoff__load(tc))
 		err = -errno;
 	if (err) {
