@@ -7,18 +7,25 @@
 #include "../lib/settings.h"
 
 /*
- * Per destination prefix: the theoretical arrival time of the next SYN-ACK (GCRA), shared
- * by every CPU, since one flood's SYNs may all land on one CPU or on all of them. Only the
- * CPUs answering one prefix touch its line, with one atomic add per SYN-ACK.
+ * Every bucket is per CPU, so no cache line is written by two CPUs on the SYN path; each
+ * CPU holds an even share of the rate (xsc_budget_spread: the CPUs the interface's
+ * receive queues can land on). With RSS, one prefix's flows spread over the queues as
+ * evenly as its ports hash, so the shares add up to the budget.
+ *
+ * Per destination prefix: XSC_BUDGET_BUCKETS buckets a CPU, indexed by a hash of the
+ * prefix. Prefixes that share a bucket share its budget: stricter, never looser, and a
+ * spoofer who can aim a colliding prefix at a victim's bucket could as well spoof the
+ * victim's own prefix. A random-source flood spreads over all buckets, each far below the
+ * budget.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, XSC_BUDGET_PREFIXES);
-	__type(key, struct xsc_budget_key);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XSC_BUDGET_BUCKETS);
+	__type(key, __u32);
 	__type(value, __u64);
 } xsc_budget SEC(".maps");
 
-/* The interface's budget, split over the CPUs: no line shared by every SYN-ACK. */
+/* The interface's budget, in the same per-CPU shares. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -26,62 +33,57 @@ struct {
 	__type(value, __u64);
 } xsc_budget_cpu SEC(".maps");
 
+/* Set at load: how many CPUs share the budgets (at least 1). */
+const volatile __u32 xsc_budget_spread = 1;
+
 /*
  * GCRA: a SYN-ACK may go if the bucket's time has not run more than a burst (1/8 s of the
  * rate) ahead of now; each one moves it on by the interval. The coarse clock's 4 ms steps
- * are far below a burst.
+ * are far below a burst. Only this CPU writes tat.
  */
 #define BUDGET_BURST_NS (1000000000ULL >> XSC_BUDGET_BURST_SHIFT)
 
-static __always_inline bool budget_cpu_take(__u64 now, __u64 interval)
+static __always_inline bool budget_bucket_take(__u64 *tat, __u64 now, __u64 interval)
 {
-	__u32 zero = 0;
-	__u64 *tat = bpf_map_lookup_elem(&xsc_budget_cpu, &zero);
-	__u64 t;
+	__u64 t = *tat > now ? *tat : now;
 
-	if (!tat)
-		return true;
-	t = *tat > now ? *tat : now;
 	if (t - now > BUDGET_BURST_NS)
 		return false;
-	*tat = t + interval;
+	*tat = t + interval * xsc_budget_spread;
 	return true;
 }
 
-static __always_inline bool budget_prefix_take(const struct pkt *p, __u64 now, __u64 interval)
+/* The bucket of the client's /24 or /48: a multiplicative hash of its prefix bits. */
+static __always_inline __u32 budget_bucket(const struct pkt *p)
 {
-	struct xsc_budget_key key = { .family = p->family };
-	__u64 *tat, t, first = now + interval;
+	__u64 prefix;
 
-	/* The /24 or /48 of the client: 3 or 6 bytes of its address, as on the wire. */
 	if (p->family == 4)
-		__builtin_memcpy(key.prefix, p->saddr, 3);
+		prefix = bpf_ntohl(p->saddr[0]) >> (32 - XSC_BUDGET_PREFIX4);
 	else
-		__builtin_memcpy(key.prefix, p->saddr, 6);
-	tat = bpf_map_lookup_elem(&xsc_budget, &key);
-	if (!tat) {
-		bpf_map_update_elem(&xsc_budget, &key, &first, BPF_NOEXIST);
-		return true;
-	}
-	t = *tat;
-	if (t < now)	/* idle: catch up (losing a race here only moves it by an interval) */
-		__sync_val_compare_and_swap(tat, t, now);
-	t = __sync_fetch_and_add(tat, interval);
-	if (t > now + BUDGET_BURST_NS) {
-		__sync_fetch_and_sub(tat, interval);
-		return false;
-	}
-	return true;
+		prefix = ((__u64)bpf_ntohl(p->saddr[0]) << 16 | bpf_ntohl(p->saddr[1]) >> 16) |
+			 1ULL << 63;	/* IPv6 apart from IPv4 */
+	return (prefix * 0x9e3779b97f4a7c15ULL) >> (64 - XSC_BUDGET_BUCKET_BITS);
 }
 
 /* Whether a cookie SYN-ACK to this SYN's source fits the budgets; the reason if not. */
 static __always_inline int budget_take(const struct pkt *p, const struct xsc_policy *pol, __u64 now)
 {
-	if (pol->budget_prefix_ns && !budget_prefix_take(p, now, pol->budget_prefix_ns))
-		return XSC_STAT_DROP_BUDGET_PREFIX;
-	if (pol->budget_global_ns &&
-	    !budget_cpu_take(now, (__u64)pol->budget_global_ns * xsc_nr_cpus))
-		return XSC_STAT_DROP_BUDGET_GLOBAL;
+	__u32 key;
+	__u64 *tat;
+
+	if (pol->budget_prefix_ns) {
+		key = budget_bucket(p);
+		tat = bpf_map_lookup_elem(&xsc_budget, &key);
+		if (tat && !budget_bucket_take(tat, now, pol->budget_prefix_ns))
+			return XSC_STAT_DROP_BUDGET_PREFIX;
+	}
+	if (pol->budget_global_ns) {
+		key = 0;
+		tat = bpf_map_lookup_elem(&xsc_budget_cpu, &key);
+		if (tat && !budget_bucket_take(tat, now, pol->budget_global_ns))
+			return XSC_STAT_DROP_BUDGET_GLOBAL;
+	}
 	return XSC_CONTINUE;
 }
 

@@ -207,21 +207,17 @@ struct xsc_policy {
 
 /*
  * The reflection budget: someone spoofing a victim's addresses can make us send SYN-ACKs
- * at the victim. Cookie SYN-ACKs are capped per destination prefix (a shared LRU of
- * XSC_BUDGET_PREFIXES buckets) and per interface (split evenly over the CPUs); a SYN over
- * either budget is dropped and counted. Defaults: docs/design.md ("Reflection budget").
+ * at the victim. Cookie SYN-ACKs are capped per destination prefix (2^XSC_BUDGET_BUCKET_BITS
+ * hashed buckets) and per interface, each bucket per CPU with a share of the rate; a SYN
+ * over either budget is dropped and counted. Defaults: docs/design.md ("Reflection budget").
  */
 #define XSC_DEFAULT_BUDGET_PREFIX 10000
 #define XSC_DEFAULT_BUDGET_GLOBAL 0	/* off: a cap would drop real clients' SYNs in a flood */
-#define XSC_BUDGET_PREFIXES 65536
+#define XSC_BUDGET_BUCKET_BITS 16
+#define XSC_BUDGET_BUCKETS (1 << XSC_BUDGET_BUCKET_BITS)
 #define XSC_BUDGET_PREFIX4 24
 #define XSC_BUDGET_PREFIX6 48
 #define XSC_BUDGET_BURST_SHIFT 3	/* a bucket holds 1/8 s of its rate */
-struct xsc_budget_key {
-	__u8 family;
-	__u8 pad;
-	__u8 prefix[6];		/* the first 3 (IPv4) or 6 (IPv6) bytes of the client address */
-};
 
 /* Defaults; docs/design.md ("Engaging by itself") says why each. Low = high / 2. */
 #define XSC_DEFAULT_SYN_RATE 20000
@@ -350,7 +346,7 @@ struct xsc_lpm6_key {
  */
 #define XSC_PIN_DIR "xdp-syncookie"
 /* Bump when a pinned map changes shape: pins of another layout are refused. */
-#define XSC_PIN_LAYOUT 3
+#define XSC_PIN_LAYOUT 4
 
 #define XSC_IFNAMSIZ 16
 /*

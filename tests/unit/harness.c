@@ -71,6 +71,7 @@ int harness_open(void)
 		return -errno;
 	}
 	skel->rodata->xsc_nr_cpus = ncpus;
+	skel->rodata->xsc_budget_spread = ncpus;	/* a receive queue per CPU */
 	if (xdp_syncookie__load(skel)) {
 		fprintf(stderr, "harness: loading xdp_syncookie failed: %s\n", strerror(errno));
 		return -errno;
@@ -112,6 +113,7 @@ int harness_peer_open(int64_t clock_offset_ns)
 	if (!peer)
 		return -errno;
 	peer->rodata->xsc_nr_cpus = skel->rodata->xsc_nr_cpus;
+	peer->rodata->xsc_budget_spread = skel->rodata->xsc_budget_spread;
 	peer->rodata->xsc_clock_offset_ns = clock_offset_ns;
 	err = share_maps(peer->obj);
 	if (!err && xdp_syncookie__load(peer))

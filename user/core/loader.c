@@ -5,8 +5,10 @@
  * never reach a kernel that would reset it), then XDP, then the pins. Any failure
  * unwinds what was done, in reverse.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -346,8 +348,31 @@ static int write_info(const struct mapset *ms, const struct xsc_attach_info *inf
 	return bpf_map_update_elem(mapset_fd(ms, XSC_MAP_INFO), &zero, info, BPF_ANY) ? -errno : 0;
 }
 
-/* Opens this build's programs, set up for the map set, and loads them. */
-static int load_programs(const char *what, const struct mapset *ms,
+/*
+ * How many CPUs an interface's packets are received on: one per receive queue (RSS), at
+ * most every CPU. The budgets give each CPU that share of their rates. If the queues
+ * cannot be counted, every CPU: stricter, never looser.
+ */
+static __u32 receiving_cpus(const char *ifname, int ncpus)
+{
+	char path[PATH_MAX];
+	struct dirent *d;
+	int queues = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/queues", ifname);
+	dir = opendir(path);
+	while (dir && (d = readdir(dir)))
+		queues += !strncmp(d->d_name, "rx-", 3);
+	if (dir)
+		closedir(dir);
+	if (queues <= 0 || queues > ncpus)
+		queues = ncpus;
+	return queues > 0 ? queues : 1;
+}
+
+/* Opens this build's programs, set up for the interface and the map set, and loads them. */
+static int load_programs(const char *what, const char *ifname, const struct mapset *ms,
 			 const struct xsc_settings *settings, __u8 instance,
 			 struct xdp_syncookie **xsp, struct tc_handoff **tcp)
 {
@@ -364,6 +389,7 @@ static int load_programs(const char *what, const struct mapset *ms,
 	}
 	xs->rodata->xsc_cfg = *settings;
 	xs->rodata->xsc_nr_cpus = ncpus > 0 ? ncpus : 1;
+	xs->rodata->xsc_budget_spread = receiving_cpus(ifname, xs->rodata->xsc_nr_cpus);
 	xs->rodata->xsc_instance = instance;
 	tc->rodata->xsc_cfg = *settings;
 	err = mapset_share(ms, xs->obj);
@@ -539,7 +565,7 @@ static int xsc_replace(const char *ifname, const struct attach_opts *o)
 	next = legacy ? active : active == XSC_INSTANCE_A ? XSC_INSTANCE_B : XSC_INSTANCE_A;
 	if (o->settings_given)
 		info.settings = o->settings;
-	err = load_programs(what, &ms, &info.settings, next, &xs, &tc);
+	err = load_programs(what, ifname, &ms, &info.settings, next, &xs, &tc);
 	/* Where the XDP program is ours to load, it is verified before anything changes. */
 	if (!err && legacy && xdp_syncookie__load(xs)) {
 		err = -errno;
@@ -622,7 +648,7 @@ int xsc_attach(const char *ifname, const struct attach_opts *o)
 	err = failpoint("attach.maps_created");
 	err = err ?: maps_fill(what, &ms, o);
 	err = err ?: failpoint("attach.maps_filled");
-	err = err ?: load_programs(what, &ms, &o->settings, XSC_INSTANCE_A, &xs, &tc);
+	err = err ?: load_programs(what, ifname, &ms, &o->settings, XSC_INSTANCE_A, &xs, &tc);
 	err = err ?: failpoint("attach.programs_loaded");
 	if (err)
 		goto out;
