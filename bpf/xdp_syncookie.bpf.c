@@ -65,19 +65,25 @@ static __always_inline int syn_answer(xsc_ctx_t *ctx, const struct pkt *p,
 	tcpopt_parse(ctx, p, &args.opts, true);
 	if (args.opts.malformed)
 		return XSC_STAT_DROP_OPT_MALFORMED;
-	ret = csum_verify_segment(ctx, p);
-	if (ret == XSC_CONTINUE)
-		ret = budget_take(p, pol, now);
-	if (ret != XSC_CONTINUE)
-		return ret;
-
-	cookie_flow_init(&flow, p, p->seq);
 	args.ts = args.opts.ts_ok && (xsc_cfg.flags & XSC_F_OFFER_TS);
 	/* RFC 3168: an ECN-setup SYN carries both ECE and CWR. */
 	cookie_choose(&args.data, p->family, args.ts, args.opts.mss, args.opts.wscale,
 		      args.opts.sack_ok && (xsc_cfg.flags & XSC_F_OFFER_SACK),
 		      (p->flags & (TH_ECE | TH_CWR)) == (TH_ECE | TH_CWR) &&
 			      (xsc_cfg.flags & XSC_F_OFFER_ECN));
+	/* A reply written in place carries the SYN's checksums over (errors included);
+	 * one rebuilt from scratch needs a SYN whose checksums were verified. */
+	args.in_place = synack_in_place_ok(p, &args);
+	if (!args.in_place) {
+		ret = csum_verify_segment(ctx, p);
+		if (ret != XSC_CONTINUE)
+			return ret;
+	}
+	ret = budget_take(p, pol, now);
+	if (ret != XSC_CONTINUE)
+		return ret;
+
+	cookie_flow_init(&flow, p, p->seq);
 	kc = keys_cache();
 	if (!kc)
 		return XSC_STAT_DROP_INTERNAL;
@@ -90,7 +96,7 @@ static __always_inline int syn_answer(xsc_ctx_t *ctx, const struct pkt *p,
 	args.tsval = (((__u32)(tai >> TS_CLOCK_SHIFT) + ks->ts_offset) &
 		      ~((1u << XSC_COOKIE_TS_TSBITS) - 1)) | ts_bits;
 
-	ret = synack_write(ctx, p, &args);
+	ret = args.in_place ? synack_rewrite(ctx, p, &args) : synack_write(ctx, p, &args);
 	if (ret != XSC_CONTINUE)
 		return ret;
 	engage_count_cookie(tally, now);

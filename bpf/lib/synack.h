@@ -74,7 +74,8 @@ struct synack_args {
 	struct cookie_data data;
 	__u32 cookie;
 	__u32 tsval;		/* ours, when answering timestamps */
-	__u32 ts;		/* answer timestamps */
+	__u16 ts;		/* answer timestamps */
+	__u16 in_place;		/* synack_rewrite() can make the reply */
 };
 
 /*
@@ -181,6 +182,111 @@ __noinline int synack_write(xsc_ctx_t *ctx, const struct pkt *p, const struct sy
 		*w = opt[i];
 		sum += opt[i];
 	}
+	th->check = csum_fold(sum);
+	return XSC_CONTINUE;
+}
+
+/*
+ * Whether the reply can be made from the SYN in place: a SYN in Linux's own option layout,
+ * with nothing around it (no IP options or extension headers, no payload, no Ethernet
+ * padding), answered with timestamps and SACK, so the SYN-ACK has the same layout and size.
+ * That is nearly every SYN on the wire and every SYN of a Linux client.
+ */
+static __always_inline bool synack_in_place_ok(const struct pkt *p, const struct synack_args *a)
+{
+	__u32 ip_len = p->family == 4 ? IPV4_HLEN : IPV6_HLEN;
+
+	return a->opts.linux_syn && a->ts && a->data.sack_ok &&
+	       a->data.wscale != XSC_COOKIE_WSCALE_NONE && p->l4_off - p->l2_len == ip_len &&
+	       p->seg_len == p->tcp_hlen && p->frame_len == p->l4_off + p->tcp_hlen;
+}
+
+/* One 16-bit half-word's part in an RFC 1624 update: its complement while old, itself new. */
+#define CSUM_OLD16(x) ((__u64)(__u16) ~(x))
+#define CSUM_OLD32(x) ((__u64)(__u32) ~(x))
+
+/*
+ * The SYN-ACK for a SYN that synack_in_place_ok() accepts, written over it: addresses,
+ * ports and MACs trade places and the fields that differ are rewritten. The checksums are
+ * not verified and recomputed but carried over by RFC 1624's update, HC' = ~(~HC + ~m + m')
+ * for each word m that changes to m' (swapped addresses and ports leave the sums as they
+ * are). The update preserves an error: a SYN that arrived corrupted gets a SYN-ACK whose
+ * checksum fails at its receiver, which drops it, as it would drop a corrupted packet from
+ * anyone. docs/design.md ("Checksums") weighs this against verifying every SYN.
+ */
+__noinline int synack_rewrite(xsc_ctx_t *ctx, const struct pkt *p, const struct synack_args *a)
+{
+	void *data = ctx_data(ctx), *data_end = ctx_data_end(ctx);
+	const volatile struct xsc_settings *cfg = &xsc_cfg;
+	__u32 l2_len, *t, ttl_proto;
+	struct tcphdr *th;
+	__u16 mac[MAC_WORDS];
+	__u64 sum;
+
+	if (!p || !a)
+		return XSC_STAT_DROP_INTERNAL;
+	l2_len = p->l2_len & L2_OFF_MASK;
+	if (data + ETH_HLEN > data_end)
+		return XSC_STAT_DROP_ETH_TRUNC;
+#pragma unroll
+	for (int i = 0; i < MAC_WORDS; i++) {
+		mac[i] = ((__u16 *)data)[i];
+		((__u16 *)data)[i] = ((__u16 *)data)[i + MAC_WORDS];
+		((__u16 *)data)[i + MAC_WORDS] = mac[i];
+	}
+
+	if (p->family == 4) {
+		struct iphdr *iph = data + l2_len;
+		__u32 *w = (__u32 *)iph;
+
+		if ((void *)(iph + 1) > data_end)
+			return XSC_STAT_DROP_SYNACK_RESIZE;
+		/* version, IHL, TOS and length; ID and fragment field; TTL and protocol */
+		ttl_proto = bpf_htons(cfg->ttl << 8 | IPPROTO_TCP);
+		sum = CSUM_OLD16(iph->check) + CSUM_OLD32(w[0]) + CSUM_OLD32(w[1]) +
+		      CSUM_OLD16(*(__u16 *)&iph->ttl);
+		w[0] = bpf_htonl(0x45000000) | (w[0] & bpf_htonl(0xffff));	/* TOS 0 */
+		w[1] = bpf_htonl(IP_DF);	/* RFC 6864: ID 0 on an atomic datagram */
+		*(__u16 *)&iph->ttl = ttl_proto;
+		sum += (__u64)w[0] + w[1] + ttl_proto;
+		iph->saddr = p->daddr[0];
+		iph->daddr = p->saddr[0];
+		iph->check = csum_fold(sum);
+		th = (void *)(iph + 1);
+	} else {
+		struct ipv6hdr *ip6 = data + l2_len;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return XSC_STAT_DROP_SYNACK_RESIZE;
+		*(__be32 *)ip6 = bpf_htonl(0x60000000);	/* no traffic class or flow label */
+		ip6->hop_limit = cfg->ttl;
+		__builtin_memcpy(&ip6->saddr, p->daddr, sizeof(ip6->saddr));
+		__builtin_memcpy(&ip6->daddr, p->saddr, sizeof(ip6->daddr));
+		th = (void *)(ip6 + 1);
+	}
+
+	/* Words: 1 seq, 2 ack, 3 offset/flags/window, 4 checksum/urgent; options 5 MSS,
+	 * 6 SACK_PERM+TS kinds (kept), 7 TSval, 8 TSecr, 9 NOP+WS. The client's TSval moves
+	 * from 7 to 8 (the TSecr), so it stays in the sum: the old TSecr leaves, ours comes. */
+	t = (__u32 *)th;
+	if ((void *)(t + LINUX_SYN_HLEN / 4) > data_end)
+		return XSC_STAT_DROP_SYNACK_RESIZE;
+	sum = CSUM_OLD16(th->check) + CSUM_OLD32(t[1]) + CSUM_OLD32(t[2]) + CSUM_OLD32(t[3]) +
+	      CSUM_OLD16(th->urg_ptr) + CSUM_OLD32(t[5]) + CSUM_OLD32(t[8]) + CSUM_OLD32(t[9]);
+	th->source = p->dport;
+	th->dest = p->sport;
+	t[1] = bpf_htonl(a->cookie);
+	t[2] = bpf_htonl(p->seq + 1);
+	((__u8 *)th)[12] = (LINUX_SYN_HLEN / 4) << 4;	/* no reserved bits echoed */
+	((__u8 *)th)[TCP_FLAGS_OFFSET] = TH_SYN | TH_ACK | (a->data.ecn_ok ? TH_ECE : 0);
+	th->window = bpf_htons(cfg->window);
+	th->urg_ptr = 0;
+	t[5] = bpf_htonl(TCPOPT_MSS << 24 | TCPOLEN_MSS << 16 |
+			 (p->family == 4 ? cfg->mss4 : cfg->mss6));
+	t[8] = t[7];
+	t[7] = bpf_htonl(a->tsval);
+	t[9] = bpf_htonl(TCPOPT_NOP << 24 | TCPOPT_WINDOW << 16 | TCPOLEN_WINDOW << 8 | cfg->wscale);
+	sum += (__u64)t[1] + t[2] + t[3] + t[5] + t[7] + t[9];
 	th->check = csum_fold(sum);
 	return XSC_CONTINUE;
 }

@@ -13,6 +13,7 @@ struct tcp_opts {
 	__u8 sack_ok;
 	__u8 ts_ok;
 	__u8 malformed;
+	__u8 linux_syn;		/* exactly Linux's SYN layout (tcpopt_linux_syn) */
 };
 
 /* State of one bpf_loop walk. The options are copied to the stack first so the walk
@@ -135,6 +136,7 @@ static __always_inline bool tcpopt_linux_syn(xsc_ctx_t *ctx, const struct pkt *p
 	o->tsecr = bpf_ntohl(*(__be32 *)(opt + 12));
 	ws = opt[19];
 	o->wscale = ws > XSC_MAX_WSCALE ? XSC_MAX_WSCALE : ws;
+	o->linux_syn = 1;
 	return true;
 }
 

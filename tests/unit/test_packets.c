@@ -506,17 +506,19 @@ static const struct bent_case {
 	{ "IPv6 later fragment of TCP dropped by policy", 6,
 	  { .ext = { .type = 44, .len = 8, .frag = 0x0100 } }, XDP_DROP, XSC_STAT_DROP_TCP_FRAGMENT },
 
-	/* checksums and addresses (TESTCASES 6): never answered */
-	{ "IPv4 SYN with a bad TCP checksum", 4, { .bad_tcp_csum = true }, XDP_DROP,
-	  XSC_STAT_DROP_BAD_TCP_CSUM },
-	{ "IPv6 SYN with a bad TCP checksum", 6, { .bad_tcp_csum = true }, XDP_DROP,
-	  XSC_STAT_DROP_BAD_TCP_CSUM },
+	/* checksums (TESTCASES 6): a SYN whose reply is rebuilt is verified first (the Linux
+	 * layout's in-place reply carries errors over instead: test_checksum_carry) */
+	{ "IPv4 SYN without options and a bad TCP checksum", 4,
+	  { .no_options = true, .bad_tcp_csum = true }, XDP_DROP, XSC_STAT_DROP_BAD_TCP_CSUM },
+	{ "IPv6 SYN without options and a bad TCP checksum", 6,
+	  { .no_options = true, .bad_tcp_csum = true }, XDP_DROP, XSC_STAT_DROP_BAD_TCP_CSUM },
 	{ "IPv4 SYN with data and a bad TCP checksum", 4, { .payload_len = 333, .bad_tcp_csum = true },
 	  XDP_DROP, XSC_STAT_DROP_BAD_TCP_CSUM },
 	{ "IPv6 SYN with data and a bad TCP checksum", 6, { .payload_len = 333, .bad_tcp_csum = true },
 	  XDP_DROP, XSC_STAT_DROP_BAD_TCP_CSUM },
-	{ "IPv4 SYN with a bad header checksum", 4, { .bad_ip_csum = true }, XDP_DROP,
-	  XSC_STAT_DROP_BAD_IP_CSUM },
+	{ "IPv4 SYN without options and a bad header checksum", 4,
+	  { .no_options = true, .bad_ip_csum = true }, XDP_DROP, XSC_STAT_DROP_BAD_IP_CSUM },
+	/* addresses: never answered */
 	{ "SYN from a multicast source", 4, { .saddr = "224.0.0.1" }, XDP_DROP,
 	  XSC_STAT_DROP_BAD_SOURCE },
 	{ "SYN to broadcast", 4, { .daddr = "255.255.255.255" }, XDP_DROP, XSC_STAT_DROP_BAD_SOURCE },
@@ -582,6 +584,63 @@ static void test_malformed(void)
 		s.ext[i] = (struct ext6){ .type = 60, .len = 8 };
 	verdict_case("seven IPv6 extension headers: counted, dropped", &s, XDP_DROP,
 		     XSC_STAT_DROP_IP6_EXT_TOO_DEEP);
+}
+
+/*
+ * A SYN in Linux's layout is answered in place, its checksums carried over by RFC 1624
+ * updates rather than verified: a corrupted SYN must get a SYN-ACK whose checksum fails
+ * at the receiver, whichever byte was hit (a checksum, a field we rewrite, or one we keep),
+ * and an intact one a SYN-ACK whose checksums hold (check_synack, everywhere else).
+ */
+static void test_checksum_carry(void)
+{
+	static const struct {
+		const char *what;
+		int family;
+		int offset;	/* of the byte flipped, from the IP header (after 14 bytes of Ethernet); -1: none */
+		bool ip;	/* the IPv4 header checksum is the one that must fail */
+		bool bad_tcp_csum, bad_ip_csum;
+	} cases[] = {
+		{ "IPv4: bad TCP checksum", 4, -1, false, true, false },
+		{ "IPv6: bad TCP checksum", 6, -1, false, true, false },
+		{ "IPv4: bad header checksum", 4, -1, true, false, true },
+		{ "IPv4: a source address bit", 4, 12, true, false, false },
+		{ "IPv4: the TTL", 4, 8, true, false, false },
+		{ "IPv4: a source port bit (kept, swapped)", 4, 20 + 1, false, false, false },
+		{ "IPv4: a sequence number bit (rewritten)", 4, 20 + 7, false, false, false },
+		{ "IPv4: the MSS value (rewritten)", 4, 20 + 20 + 3, false, false, false },
+		{ "IPv4: the client's TSval (moved to the TSecr)", 4, 20 + 28 + 1, false, false, false },
+		{ "IPv4: the window scale shift (rewritten)", 4, 20 + 39, false, false, false },
+		{ "IPv6: a destination address bit", 6, 24 + 15, false, false, false },
+		{ "IPv6: a TSecr bit (dropped)", 6, 40 + 32 + 2, false, false, false },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		uint8_t frame[PKT_MAX];
+		struct xdp_result r;
+		struct pkt_spec s;
+		struct pkt_view v;
+		char name[128];
+		size_t len;
+
+		snprintf(name, sizeof(name), "corrupted Linux SYN, %s: its SYN-ACK fails the %s checksum",
+			 cases[i].what, cases[i].ip ? "IPv4 header" : "TCP");
+		begin(name);
+		pkt_spec_linux_syn(&s, cases[i].family);
+		s.bad_tcp_csum = cases[i].bad_tcp_csum;
+		s.bad_ip_csum = cases[i].bad_ip_csum;
+		len = pkt_build(&s, frame);
+		if (cases[i].offset >= 0)
+			frame[14 + cases[i].offset] ^= 0x04;
+		if (!harness_run(frame, len, &r)) {
+			expect_verdict(&r, XDP_TX, XSC_STAT_TX_SYN_COOKIE);
+			if (r.action == XDP_TX && !pkt_parse(r.frame, r.out_len, &v))
+				EXPECT(cases[i].ip ? !v.ip_csum_ok : (v.ip_csum_ok && !v.tcp_csum_ok),
+				       "IPv4 header checksum %s, TCP checksum %s",
+				       v.ip_csum_ok ? "holds" : "fails", v.tcp_csum_ok ? "holds" : "fails");
+		}
+		end(false);
+	}
 }
 
 /* ---- what the packet fuzzer found (tests/fuzz/corpus/repro-*) ---- */
@@ -1054,6 +1113,7 @@ void test_packets(void)
 	test_hostile_options();
 	test_flags();
 	test_malformed();
+	test_checksum_carry();
 	test_fuzz_found();
 	test_not_ours();
 	test_cookie();
