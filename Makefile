@@ -106,7 +106,7 @@ $(BUILD)/test_unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h) tests/lib/pkt.h $(TO
 $(BUILD)/bench_micro: $(BENCH_SRCS) tests/lib/pkt.h $(USER_HEADERS) $(BUILD)/xdp_syncookie.skel.h \
 		$(BUILD)/tc_handoff.skel.h $(BUILD)/baselines.skel.h
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/lib $(BENCH_SRCS) -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -Itests/lib $(BENCH_SRCS) -o $@ $(LDLIBS) -lpthread
 
 $(BUILD)/flood: tests/bench/flood.c tests/lib/pkt.c tests/lib/pkt.h $(BUILD)/flood.skel.h
 	$(call msg,CC,$@)
