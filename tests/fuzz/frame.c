@@ -69,11 +69,17 @@ static uint32_t pick(uint64_t *rnd, uint32_t n)
 void frame_inspect(const uint8_t *b, size_t len, struct frame_info *fi)
 {
 	size_t off = 12, l4;
+	struct pkt_view v;
 	uint16_t type;
 
 	memset(fi, 0, sizeof(*fi));
+	fi->ip_csum_ok = fi->tcp_csum_ok = true;
 	if (len < 14)
 		return;
+	if (!pkt_parse(b, len, &v)) {
+		fi->ip_csum_ok = v.ip_csum_ok;
+		fi->tcp_csum_ok = v.tcp_csum_ok;
+	}
 	memcpy(fi->dmac, b, 6);
 	memcpy(fi->smac, b + 6, 6);
 	type = get16(b + off);

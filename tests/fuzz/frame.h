@@ -25,6 +25,7 @@ struct frame_info {
 	uint16_t sport, dport;
 	uint32_t seq, ack;
 	uint8_t flags;
+	bool ip_csum_ok, tcp_csum_ok;	/* as the test parser finds them (true if it cannot) */
 };
 
 void frame_inspect(const uint8_t *buf, size_t len, struct frame_info *fi);

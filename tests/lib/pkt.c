@@ -296,7 +296,8 @@ int pkt_parse(const uint8_t *buf, size_t len, struct pkt_view *v)
 		v->ttl = buf[off + 8];
 		memcpy(v->saddr, buf + off + 12, 4);
 		memcpy(v->daddr, buf + off + 16, 4);
-		if (buf[off + 9] != 6 || off + ip_total > len || v->ip_hdr_len < 20)
+		if (buf[off + 9] != 6 || off + ip_total > len || v->ip_hdr_len < 20 ||
+		    v->ip_hdr_len > ip_total)
 			return -1;
 		v->ip_csum_ok = fold16(sum16(buf + off, v->ip_hdr_len, 0)) == 0xffff;
 		v->lengths_ok = off + ip_total == len;
