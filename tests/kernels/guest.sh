@@ -31,20 +31,24 @@ fsmount()
 
 setup()
 {
-	local m kver
+	local m kver c
 
 	fsmount proc /proc
 	fsmount sysfs /sys
 	fsmount devtmpfs /dev
 	fsmount devpts /dev/pts gid=5,mode=620,ptmxmode=666
 	fsmount tmpfs /dev/shm mode=1777
-	# The host's /run and /tmp show through the overlay: the guest's own are empty.
+	# The host's /run (its netns mounts, its lock file) must not show through the overlay;
+	# /tmp may (a checkout can live there), and the overlay keeps the guest's writes.
 	fsmount tmpfs /run mode=0755
-	fsmount tmpfs /tmp mode=1777
 	fsmount bpf /sys/fs/bpf mode=0700
 	fsmount debugfs /sys/kernel/debug
 	[ ! -d /sys/kernel/tracing ] || fsmount tracefs /sys/kernel/tracing
 	fsmount cgroup2 /sys/fs/cgroup nsdelegate
+	# What systemd does at boot, so a suite can make a memory-limited child cgroup.
+	for c in $(</sys/fs/cgroup/cgroup.controllers); do
+		echo "+$c" >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || true
+	done
 	hostname xsc-guest
 	ip link set lo up
 	kver=$(uname -r)

@@ -47,6 +47,7 @@ ROOT_MODULES=(virtio_pci 9pnet_virtio 9p overlay)
 
 QEMU_PID=""
 WATCH_PID=""
+STAGE=""		# the initramfs being built
 
 log()
 {
@@ -65,6 +66,8 @@ cleanup()
 	done
 	QEMU_PID=""
 	WATCH_PID=""
+	[ -z "$STAGE" ] || rm -rf "$STAGE"
+	STAGE=""
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -176,13 +179,15 @@ module_closure()
 	echo "$path"
 }
 
-# Builds OUT (a gzipped newc cpio) for a kernel whose modules are in MODDIR (may be empty).
+# Builds OUT (a gzipped newc cpio) for a kernel whose modules are in MODDIR (may be empty);
+# says why not on stderr.
 build_initramfs()
 {
-	local moddir=$1 out=$2 stage name f dst
+	local moddir=$1 out=$2 stage name f dst list
 	local -a files=()
 
 	stage=$(mktemp -d "$KDIR/initramfs.XXXXXX")
+	STAGE=$stage
 	mkdir -p "$stage"/{bin,sbin,dev,proc,sys,lower,upper,newroot,modules}
 	cp "$BUSYBOX" "$stage/bin/busybox"
 	# The kernel opens /dev/console for init before anything is mounted.
@@ -191,8 +196,8 @@ build_initramfs()
 	chmod 0755 "$stage/init"
 	if [ -n "$moddir" ]; then
 		for name in "${ROOT_MODULES[@]}"; do
-			mapfile -t -O "${#files[@]}" files < <(module_closure "$moddir" "$name") ||
-				{ rm -rf "$stage"; return 1; }
+			list=$(module_closure "$moddir" "$name") || { rm -rf "$stage"; STAGE=""; return 1; }
+			[ -z "$list" ] || mapfile -t -O "${#files[@]}" files <<<"$list"
 		done
 	fi
 	: >"$stage/modules/load"
@@ -211,6 +216,7 @@ build_initramfs()
 	done
 	(cd "$stage" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 >"$out"
 	rm -rf "$stage"
+	STAGE=""
 }
 
 # ---- booting ----------------------------------------------------------------------------
@@ -361,6 +367,19 @@ count_suite()
 	fi
 }
 
+# A kernel that never booted: each of its suites counts as one failure, with the reason.
+not_run()
+{
+	local kernel=$1 why=$2 suite
+
+	shift 2
+	echo "FAIL $kernel: $why"
+	for suite in "$@"; do
+		FAILED=$((FAILED + 1))
+		echo "FAIL $kernel $suite: not run"
+	done
+}
+
 preflight()
 {
 	local tool
@@ -371,6 +390,7 @@ preflight()
 	done
 	case "$ROOT" in
 	*[[:space:]]*) echo "the checkout's path has a space: $ROOT"; return 1 ;;
+	/run/* | /proc/* | /sys/* | /dev/*) echo "the guest mounts its own ${ROOT%"${ROOT#/*/}"}: move the checkout"; return 1 ;;
 	esac
 }
 
@@ -422,16 +442,16 @@ main()
 		start=$SECONDS
 		WHY=""
 		if ! resolve_kernel "$kernel"; then
-			FAILED=$((FAILED + 1))
-			echo "FAIL $kernel: $WHY"
+			not_run "$kernel" "$WHY" "${suites[@]}"
 			continue
 		fi
 		dir=$logdir/$K_NAME
 		mkdir -p "$dir"
 		log "$K_NAME: image $K_IMAGE, modules ${K_MODDIR:-none}"
-		if ! why=$(build_initramfs "$K_MODDIR" "$dir/initramfs.gz" 2>&1); then
-			FAILED=$((FAILED + 1))
-			echo "FAIL $K_NAME: building its initramfs failed: $why"
+		# Not in a subshell: the EXIT trap removes a half-built initramfs (STAGE).
+		if ! build_initramfs "$K_MODDIR" "$dir/initramfs.gz" 2>"$dir/initramfs.err"; then
+			not_run "$K_NAME" "building its initramfs failed: $(tr '\n' ' ' <"$dir/initramfs.err")" \
+				"${suites[@]}"
 			continue
 		fi
 		boot_kernel "$dir" "$dir/initramfs.gz" "${suites[@]}" || true
