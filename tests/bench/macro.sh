@@ -215,8 +215,8 @@ run_once()
 	lab_bg cli "$WORK/legit" taskset -c "$DEF_CPU" "${TT[@]}" connect --dst "$LAB_SRV4" \
 		--port "$PORT" --count "$LEGIT" --parallel 2 --timeout 2
 	client_pid=$LAB_BG_PID
-	flood_out=$(lab_atk taskset -c "$GEN_CPU" "$FLOOD" "$atk_if" "$LAB_MAC_SRV_ATK" \
-		"$LAB_SRV4_ATK" "$PORT" "$count" "$SECONDS_PER_RUN" "$rate")
+	flood_out=$(lab_atk taskset -c "$GEN_CPU" "$FLOOD" -i "$atk_if" -m "$LAB_MAC_SRV_ATK" \
+		-d "$LAB_SRV4_ATK" -p "$PORT" -n "$count" -t "$SECONDS_PER_RUN" -r "$rate")
 	busy1=$(cpu_busy "$DEF_CPU")
 	steal1=$(cpu_steal "$DEF_CPU")
 	sleep 0.2	# the last SYN-ACKs in flight
