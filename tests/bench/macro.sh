@@ -23,12 +23,12 @@
 # its own full ring of 256 into it in one burst. More veth queues do not help: a sender
 # picks the peer's ring by its own CPU (smp_processor_id() % queues), so one defender CPU
 # fills one ring however many there are; smaller generator batches only made losses rarer
-# (16 frames: 0.07%). On the defender's CPU at a higher priority, the sink runs between
+# (16 frames: 0.05-0.09%). On the defender's CPU at a higher priority, the sink runs between
 # the defender's polls (64 packets each, plus a 16-frame transmit bulk), so its ring never
 # holds more than about 80 and no answer is lost by construction. Like a NIC reclaiming
 # its transmitted frames on the CPU that sent them, this also spares the defender the
 # cross-CPU wake-ups and remote frees that inflated its cost (with the sink on CPU 0: bare
-# swap + XDP_TX 190-310 ns per answer instead of 110-125, Linux's cookies 7.2-8.1 us
+# swap + XDP_TX 150-310 ns per answer instead of 100-125, Linux's cookies 7.2-8.1 us
 # instead of 3.4-3.8). What the sink does (receiving and freeing the answers, a NIC's
 # transmit completion) is its own time, not counted: the same for every contender.
 # The defender's cost is the time its NAPI thread ran, from a sched_switch trace of CPU 1
@@ -68,11 +68,13 @@ XDP_CONTENDERS=" xdp-syncookie xdp-syncookie-auto xdp-drop xdp-tx "
 if [ "$QUICK" = 1 ]; then
 	: "${RUNS:=1}" "${SECONDS_PER_RUN:=2}" "${LEGIT:=40}"
 	: "${SYN4_RATES:=100000 0}" "${SYN6_RATES:=0}" "${ACK4_RATES:=0}"	# pps; 0 = flat out
-	: "${SYN4_CONTENDERS:=xdp-syncookie xdp-syncookie-auto nft-synproxy linux-cookies2 xdp-drop xdp-tx}"
+	: "${SYN4_CONTENDERS:=xdp-syncookie xdp-syncookie-auto nft-synproxy linux-cookies2
+		xdp-drop xdp-tx}"
 else
 	: "${RUNS:=5}" "${SECONDS_PER_RUN:=3}" "${LEGIT:=100}"
 	: "${SYN4_RATES:=50000 250000 0}" "${SYN6_RATES:=250000 0}" "${ACK4_RATES:=250000 0}"
-	: "${SYN4_CONTENDERS:=xdp-syncookie xdp-syncookie-auto nft-synproxy linux-cookies2 linux-cookies1 xdp-drop xdp-tx}"
+	: "${SYN4_CONTENDERS:=xdp-syncookie xdp-syncookie-auto nft-synproxy linux-cookies2
+		linux-cookies1 xdp-drop xdp-tx}"
 fi
 : "${SYN6_CONTENDERS:=xdp-syncookie linux-cookies2 xdp-tx}"
 : "${ACK4_CONTENDERS:=xdp-syncookie linux-cookies1 nft-synproxy}"
