@@ -103,29 +103,27 @@ taskset -pc "$GEN_CPU" $$ >/dev/null
 
 srv_if=$LAB_SRV_IF_ATK
 atk_if=$LAB_ATK_IF
-DEF_PIDS=
-SINK_PIDS=
+DEF_PID=
+SINK_PID=
 
 # ---- plumbing --------------------------------------------------------------------------
 
 # pin_napi NS DEV CPU PRIO: threaded NAPI for DEV, its kthread (napi/DEV-ID) on CPU at
-# SCHED_FIFO PRIO; sets NAPI_PIDS. Kernel threads have no command line: the 15-character
+# SCHED_FIFO PRIO; sets NAPI_PID. Kernel threads have no command line: the 15-character
 # name is matched. DEV has one queue, so one thread: more would be another lab's device of
 # the same name, and its time would be counted as ours.
 pin_napi()
 {
-	local ns=$1 dev=$2 cpu=$3 prio=$4 pid
+	local ns=$1 dev=$2 cpu=$3 prio=$4
 
 	ip netns exec "$ns" sh -c "echo 1 > /sys/class/net/$dev/threaded"
-	NAPI_PIDS=$(pgrep "^napi/${dev:0:9}-" | paste -sd, -)
-	if [ -z "$NAPI_PIDS" ] || [ "${NAPI_PIDS//[0-9]/}" != "" ]; then
-		echo "macro: expected one NAPI thread for $dev, found '${NAPI_PIDS}'" >&2
+	NAPI_PID=$(pgrep "^napi/${dev:0:9}-" || true)
+	if ! [[ "$NAPI_PID" =~ ^[0-9]+$ ]]; then
+		echo "macro: expected one NAPI thread for $dev, found '${NAPI_PID//$'\n'/ }'" >&2
 		return 1
 	fi
-	for pid in ${NAPI_PIDS//,/ }; do
-		taskset -pc "$cpu" "$pid" >/dev/null
-		chrt -f -p "$prio" "$pid"
-	done
+	taskset -pc "$cpu" "$NAPI_PID" >/dev/null
+	chrt -f -p "$prio" "$NAPI_PID"
 }
 
 set_xdp()
@@ -239,7 +237,7 @@ contender_up()
 	esac
 	# Attaching XDP to a veth makes its NAPI (and the thread) anew.
 	pin_napi "$LAB_SRV" "$srv_if" "$DEF_CPU" "$DEF_PRIO"
-	DEF_PIDS=$NAPI_PIDS
+	DEF_PID=$NAPI_PID
 }
 
 contender_down()
@@ -262,7 +260,7 @@ auto_run_start()
 	lab_xsc detach "$srv_if" >/dev/null
 	lab_xsc attach "$srv_if" --ports "$1" "${BUDGETS[@]}" >/dev/null
 	pin_napi "$LAB_SRV" "$srv_if" "$DEF_CPU" "$DEF_PRIO"
-	DEF_PIDS=$NAPI_PIDS
+	DEF_PID=$NAPI_PID
 	rm -f "$WORK/events.out"
 	lab_bg srv "$WORK/events" taskset -c "$GEN_CPU" "$XSC" events "$srv_if" --json \
 		--count 1 --timeout $((SECONDS_PER_RUN + 10))
@@ -326,8 +324,8 @@ run_once()
 	wait "$client_pid" || true
 	[ "$contender" = xdp-syncookie-auto ] && auto_run_end "$WORK/auto.json"
 	"${PROBE[@]}" row --before "$WORK/before.json" --after "$WORK/after.json" \
-		--flood "$WORK/flood.out" --sched "$WORK/sched.data" --def-pids "$DEF_PIDS" \
-		--sink-pids "$SINK_PIDS" --idle-pids "$spin" --legit "$WORK/legit.out" "${auto[@]}" \
+		--flood "$WORK/flood.out" --sched "$WORK/sched.data" --def-pid "$DEF_PID" \
+		--sink-pid "$SINK_PID" --idle-pid "$spin" --legit "$WORK/legit.out" "${auto[@]}" \
 		table="$table" family="$family" contender="$contender" target_pps="$rate" \
 		run="$run" stats_run="$([ "$stats" = 1 ] && echo true || echo false)" >>"$OUT"
 	tail -n 1 "$OUT" >&2
@@ -344,7 +342,7 @@ fi
 lab_srv bpftool prog load "$SINK" "$LAB_BPFFS/sink" type xdp pinmaps "$LAB_BPFFS/sink_maps"
 set_xdp "$LAB_ATK" "$atk_if" pinned "$LAB_BPFFS/sink"
 pin_napi "$LAB_ATK" "$atk_if" "$SINK_CPU" "$SINK_PRIO"
-SINK_PIDS=$NAPI_PIDS
+SINK_PID=$NAPI_PID
 for port in "$SYN_PORT" "$ACK_PORT"; do
 	lab_bg srv "$WORK/server$port" taskset -c "$GEN_CPU" "${TT[@]}" server --port "$port" \
 		--mode accept --backlog 128 --seconds 3000

@@ -3,8 +3,8 @@
 from two snapshots and a sched_switch trace of the defender's CPU.
 
   probe.py snap --srv-ns NS --srv-if IF --sink-map PIN --cpu N
-  probe.py row --before FILE --after FILE --flood FILE --sched PERF.DATA --def-pids PIDS
-               --sink-pids PIDS --idle-pids PIDS [--legit FILE] [--auto FILE] KEY=VALUE...
+  probe.py row --before FILE --after FILE --flood FILE --sched PERF.DATA --def-pid PID
+               --sink-pid PID --idle-pid PID [--legit FILE] [--auto FILE] KEY=VALUE...
 
 snap prints one JSON object; row prints the run's JSON line (KEY=VALUE pairs, parsed as
 JSON where they parse, are copied into it).
@@ -23,7 +23,7 @@ def run(*cmd):
 
 
 def on_cpu(perf_data, pids):
-    """Seconds each group of threads (PIDS: name -> set of thread ids) ran, from a
+    """Seconds each of the threads PIDS (name -> set of thread ids) ran, from a
     sched_switch trace of one CPU: the time from a switch to the next belongs to the task
     switched in; threads in no group are "rest". A threaded NAPI poll runs the whole
     receive path in its thread (XDP, the kernel's TCP and netfilter, the answer's
@@ -150,9 +150,8 @@ def row(a):
             rec[k] = v
     d = {k: e["sink"][k] - b["sink"][k] for k in e["sink"]}
     received = e["veth"]["xdp_packets"] - b["veth"]["xdp_packets"]
-    cpu = on_cpu(a.sched, {
-        "defender": set(a.def_pids.split(",")), "sink": set(a.sink_pids.split(",")),
-        "idle": set(a.idle_pids.split(",")) | {"0"}})
+    cpu = on_cpu(a.sched, {"defender": {a.def_pid}, "sink": {a.sink_pid},
+                           "idle": {a.idle_pid, "0"}})
     defender_ns = cpu["defender"] * 1e9 if cpu["defender"] is not None else None
     # What answers the flood: SYN-ACKs to SYNs (the bare XDP_TX program sends every frame
     # back, so frames), RSTs to forged ACKs.
@@ -206,9 +205,9 @@ def main():
     r.add_argument("--before", required=True)
     r.add_argument("--after", required=True)
     r.add_argument("--flood", required=True)
-    r.add_argument("--def-pids", required=True)
-    r.add_argument("--sink-pids", required=True)
-    r.add_argument("--idle-pids", required=True)
+    r.add_argument("--def-pid", required=True)
+    r.add_argument("--sink-pid", required=True)
+    r.add_argument("--idle-pid", required=True, help="the spinner, counted as idle")
     r.add_argument("--sched", required=True)
     r.add_argument("--legit")
     r.add_argument("--auto")
