@@ -13,28 +13,34 @@
 # Placement, and why (2 CPUs):
 #   CPU 0  the generator (flood), the server application, the legitimate clients, and
 #          this script with everything else it starts;
-#   CPU 1  the defender's veth NAPI thread (SCHED_FIFO 40), the sink's (SCHED_FIFO 50),
-#          and during a run a SCHED_IDLE spinner that keeps the CPU from idling.
-# The sink used to share CPU 0 with the generator, and the top-rate rows lost answers (the
-# defender's rx_queue_0_xdp_tx_errors, 0.3-0.6% for the bare XDP_TX program): the veth
-# ring (a ptr_ring of 256 frames, fixed) into the sink filled while the sink waited to be
-# woken across CPUs (an IPI, a VM exit here: 6-80 us, seen with perf) and then for the
+#   CPU 1  the defender's veth NAPI thread (SCHED_FIFO 40), the sink's NAPI as a softirq
+#          in that thread, and during a run a SCHED_IDLE spinner that keeps the CPU busy.
+# The sink used to be a NAPI thread sharing CPU 0 with the generator, and the top-rate
+# rows lost answers (the defender's rx_queue_0_xdp_tx_errors, 0.01-0.3%): the veth ring (a
+# ptr_ring of 256 frames, fixed) into the sink filled while the sink waited to be woken
+# across CPUs (an IPI, a VM exit here: 6-80 us, seen with perf) and then for the
 # generator to give up CPU 0 between its live-frame batches, while the defender emptied
 # its own full ring of 256 into it in one burst. More veth queues do not help: a sender
 # picks the peer's ring by its own CPU (smp_processor_id() % queues), so one defender CPU
 # fills one ring however many there are; smaller generator batches only made losses rarer
-# (16 frames: 0.05-0.09%). On the defender's CPU at a higher priority, the sink runs between
-# the defender's polls (64 packets each, plus a 16-frame transmit bulk), so its ring never
-# holds more than about 80 and no answer is lost by construction. Like a NIC reclaiming
-# its transmitted frames on the CPU that sent them, this also spares the defender the
-# cross-CPU wake-ups and remote frees that inflated its cost (with the sink on CPU 0: bare
-# swap + XDP_TX 150-310 ns per answer instead of 100-125, Linux's cookies 7.2-8.1 us
-# instead of 3.4-3.8). What the sink does (receiving and freeing the answers, a NIC's
-# transmit completion) is its own time, not counted: the same for every contender.
-# The defender's cost is the time its NAPI thread ran, from a sched_switch trace of CPU 1
-# (perf): a threaded NAPI poll runs the whole receive path in that thread (XDP, the
-# kernel's TCP and netfilter, the answer's transmission). probe.py says why neither the
-# scheduler's per-task runtime nor a trace of an idling CPU will do.
+# (16 frames: 0.05-0.09%). A sink thread of higher priority on the defender's CPU lost
+# nothing at the top rate, but 0.6-17% of the kernel contenders' answers at 250k: this
+# PREEMPT_NONE kernel switches threads only after a poll that used its whole budget, and
+# a defender just below its capacity kept finding work in polls that did not. Not threaded, the sink's NAPI is
+# scheduled on the CPU that fills its ring, the defender's, and polled in the defender's
+# thread as soon as each poll ends (64 packets at most, plus a 16-frame transmit bulk):
+# its ring never holds more than about 80, so no answer is lost by construction, and it is
+# where a NIC reclaims its transmitted frames too, in the NAPI on the CPU that sent them.
+# It also spares the defender the cross-CPU wake-ups and remote frees that inflated its
+# cost with the sink on CPU 0 (bare swap + XDP_TX 150-310 ns per answer instead of
+# 100-125, Linux's cookies 7.2-8.1 us instead of 3.4-3.8). What the sink does (receiving
+# and freeing the answers, a NIC's transmit completion) is not counted as the defender's,
+# for every contender alike.
+# The defender's cost is the time its NAPI thread ran less the sink's softirqs in it, from
+# a trace of CPU 1 (perf: context switches, NET_RX softirq entry and exit): a threaded NAPI
+# poll runs the whole receive path in that thread (XDP, the kernel's TCP and netfilter,
+# the answer's transmission). probe.py says why the scheduler's per-task runtime and a
+# trace of an idling CPU would not do.
 #
 # Usage: tests/bench/macro.sh OUTFILE   (QUICK=1 for a short run; root; `make` first)
 # Narrow a run with TABLES="syn4 ack4", SYN4_CONTENDERS=..., SYN4_RATES=..., RUNS=...,
@@ -54,13 +60,16 @@ TT=("$LAB_PY" "$LAB_ROOT/tests/integration/tcptool.py")
 # The reflection budgets stay in the measured path, at rates no flood here reaches: a
 # benchmark flood comes from one /16 (256 /24s), which the default 10000/s per /24 caps.
 BUDGETS=(--budget-prefix 100000000 --budget-global 100000000)
+NET_RX_SOFTIRQ=3		# include/linux/interrupt.h
 SYN_PORT=80
 ACK_PORT=8080		# its own listener: a SYN flood's overflow would change how Linux checks ACKs
 GEN_CPU=0
 DEF_CPU=1
 DEF_PRIO=40
-SINK_CPU=${SINK_CPU:-$DEF_CPU}	# SINK_CPU=0 puts it back beside the generator, to compare
-SINK_PRIO=50		# above the defender: it preempts it between polls
+# SINK_CPU=0 puts the sink back where it was, a NAPI thread (SCHED_FIFO 50) beside the
+# generator, to compare; by default it is no thread: see the head of this file.
+SINK_CPU=${SINK_CPU:-$DEF_CPU}
+SINK_PRIO=50
 # Programs whose run time bpf_stats can give: the XDP contenders (the kernel ones run an
 # XDP_PASS program only so that veth takes the frames).
 XDP_CONTENDERS=" xdp-syncookie xdp-syncookie-auto xdp-drop xdp-tx "
@@ -145,7 +154,8 @@ snapshot()
 
 # measure_start SECONDS: keeps the defender's CPU from idling (a SCHED_IDLE spinner, for
 # at most SECONDS + 10, which anything else preempts at once) and records its context
-# switches (perf, into $WORK/sched.data) from the moment perf acknowledges "enable".
+# switches and its NET_RX softirqs, the sink's polls (perf, into $WORK/sched.data), from
+# the moment perf acknowledges "enable".
 # This guest traces no switch away from the idle task (see probe.py), a spinner's are.
 measure_start()
 {
@@ -156,7 +166,9 @@ measure_start()
 	SPIN_PID=$!	# taskset and chrt exec: this is the spinner itself
 	rm -f "$WORK/perf.ctl" "$WORK/perf.ack"
 	mkfifo "$WORK/perf.ctl" "$WORK/perf.ack"
-	perf record -q -C "$DEF_CPU" -e sched:sched_switch -m 1024 -D -1 \
+	perf record -q -C "$DEF_CPU" -e sched:sched_switch -e irq:softirq_entry \
+		--filter "vec == $NET_RX_SOFTIRQ" -e irq:softirq_exit --filter "vec == $NET_RX_SOFTIRQ" \
+		-m 1024 -D -1 \
 		--control "fifo:$WORK/perf.ctl,$WORK/perf.ack" -o "$WORK/sched.data" \
 		2>"$WORK/perf.err" &
 	TRACE_PID=$!
@@ -325,7 +337,7 @@ run_once()
 	[ "$contender" = xdp-syncookie-auto ] && auto_run_end "$WORK/auto.json"
 	"${PROBE[@]}" row --before "$WORK/before.json" --after "$WORK/after.json" \
 		--flood "$WORK/flood.out" --sched "$WORK/sched.data" --def-pid "$DEF_PID" \
-		--sink-pid "$SINK_PID" --idle-pid "$spin" --legit "$WORK/legit.out" "${auto[@]}" \
+		--sink-pid "${SINK_PID:-none}" --idle-pid "$spin" --legit "$WORK/legit.out" "${auto[@]}" \
 		table="$table" family="$family" contender="$contender" target_pps="$rate" \
 		run="$run" stats_run="$([ "$stats" = 1 ] && echo true || echo false)" >>"$OUT"
 	tail -n 1 "$OUT" >&2
@@ -341,8 +353,10 @@ if ! mountpoint -q /sys/kernel/tracing; then
 fi
 lab_srv bpftool prog load "$SINK" "$LAB_BPFFS/sink" type xdp pinmaps "$LAB_BPFFS/sink_maps"
 set_xdp "$LAB_ATK" "$atk_if" pinned "$LAB_BPFFS/sink"
-pin_napi "$LAB_ATK" "$atk_if" "$SINK_CPU" "$SINK_PRIO"
-SINK_PID=$NAPI_PID
+if [ "$SINK_CPU" != "$DEF_CPU" ]; then
+	pin_napi "$LAB_ATK" "$atk_if" "$SINK_CPU" "$SINK_PRIO"
+	SINK_PID=$NAPI_PID
+fi
 for port in "$SYN_PORT" "$ACK_PORT"; do
 	lab_bg srv "$WORK/server$port" taskset -c "$GEN_CPU" "${TT[@]}" server --port "$port" \
 		--mode accept --backlog 128 --seconds 3000

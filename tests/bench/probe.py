@@ -23,44 +23,60 @@ def run(*cmd):
 
 
 def on_cpu(perf_data, pids):
-    """Seconds each of the threads PIDS (name -> set of thread ids) ran, from a
-    sched_switch trace of one CPU: the time from a switch to the next belongs to the task
-    switched in; threads in no group are "rest". A threaded NAPI poll runs the whole
+    """Seconds each of the threads PIDS (name -> set of thread ids) ran, and the sink's
+    NET_RX softirqs, from a trace of one CPU: the time from a context switch to the next
+    belongs to the task switched in, less the softirqs that ran inside it, which are the
+    sink's ("sink"); threads in no group are "rest". A threaded NAPI poll runs the whole
     receive path in its thread (XDP, the kernel's TCP and netfilter, the answer's
-    transmission), so the defender's thread is the defender's cost. Two measures that
-    looked simpler were wrong here:
-    - /proc/PID/schedstat charged the sink with the defender's time (Linux's own cookies:
-      0.06 s to the defender and 0.7 s to the sink, where this trace showed 0.22 s and
-      0.03 s, and /proc/stat a CPU busy for 0.24 s). The defender wakes the sink, a
-      higher-priority thread on its own CPU, with its first answer of a poll; the
-      scheduler then skips the clock update at the next switch (rq_clock_skip_update() in
-      wakeup_preempt()), which this PREEMPT_NONE kernel makes only at the poll's end, up to
-      64 packets later.
+    transmission), so the defender's thread, less the sink, is the defender's cost.
+    Two measures that looked simpler were wrong here:
+    - /proc/PID/schedstat, with the sink a thread of higher priority on the defender's
+      CPU, charged the sink with the defender's time (Linux's own cookies: 0.06 s to the
+      defender and 0.7 s to the sink, where this trace showed 0.22 s and 0.03 s, and
+      /proc/stat a CPU busy for 0.24 s). The defender woke the sink with its first answer
+      of a poll; the scheduler then skips the clock update at the next switch
+      (rq_clock_skip_update() in wakeup_preempt()), which this PREEMPT_NONE kernel makes
+      only at the poll's end, up to 64 packets later.
     - This guest records no switch away from the idle task, so the trace alone cannot tell
       when a thread woke on an idle CPU: the CPU is kept from idling instead (the spinner
       in macro.sh, counted as idle)."""
-    spent = dict.fromkeys(list(pids) + ["rest"], 0.0)
+    spent = dict.fromkeys(list(pids) + ["sink", "rest"], 0.0)
     try:
-        out = run("perf", "script", "-i", perf_data, "-F", "time,trace")
+        out = run("perf", "script", "-i", perf_data, "-F", "time,event,trace")
     except subprocess.CalledProcessError as e:
         # A damaged trace costs this run its CPU figures, not the whole benchmark.
         print("probe: perf script %s: %s" % (perf_data, e.stderr.strip()), file=sys.stderr)
         return dict.fromkeys(spent, None) | {"window": None, "rest_by_comm": {}}
     rest = {}		# comm -> seconds, to say who the rest was
-    first = last = current = None
+    first = last = current = softirq = None
+
+    def owner(task):
+        return next((k for k, v in pids.items() if task[1] in v), "rest")
+
     for line in out.splitlines():
-        m = re.match(r"\s*([\d.]+):\s.*prev_pid=(\d+) .*next_comm=(.*) next_pid=(\d+)", line)
+        m = re.match(r"\s*([\d.]+):\s+(\S+):\s(.*)", line)
         if not m:
             continue
-        t = float(m.group(1))
+        t, event, trace = float(m.group(1)), m.group(2), m.group(3)
+        if event == "irq:softirq_entry":
+            softirq = t
+            continue
+        if event == "irq:softirq_exit":
+            if softirq is not None and current is not None:
+                spent[owner(current)] -= t - softirq
+                spent["sink"] += t - softirq
+            softirq = None
+            continue
+        m = re.search(r"next_comm=(.*) next_pid=(\d+)", trace)
+        if not m:
+            continue
         if current is not None:
-            who = next((k for k, v in pids.items() if current[1] in v), "rest")
-            spent[who] += t - last
-            if who == "rest":
+            spent[owner(current)] += t - last
+            if owner(current) == "rest":
                 rest[current[0]] = rest.get(current[0], 0.0) + t - last
         else:
             first = t
-        last, current = t, (m.group(3), m.group(4))
+        last, current = t, (m.group(1), m.group(2))
     spent["window"] = last - first if first is not None else 0.0
     spent["rest_by_comm"] = {k: round(v, 4) for k, v in
                              sorted(rest.items(), key=lambda kv: -kv[1])[:3]}
@@ -150,8 +166,11 @@ def row(a):
             rec[k] = v
     d = {k: e["sink"][k] - b["sink"][k] for k in e["sink"]}
     received = e["veth"]["xdp_packets"] - b["veth"]["xdp_packets"]
-    cpu = on_cpu(a.sched, {"defender": {a.def_pid}, "sink": {a.sink_pid},
+    # The sink is the defender CPU's NET_RX softirq, or a NAPI thread of its own (SINK_CPU).
+    cpu = on_cpu(a.sched, {"defender": {a.def_pid}, "sink_thread": {a.sink_pid},
                            "idle": {a.idle_pid, "0"}})
+    if cpu["sink"] is not None:
+        cpu["sink"] += cpu["sink_thread"]
     defender_ns = cpu["defender"] * 1e9 if cpu["defender"] is not None else None
     # What answers the flood: SYN-ACKs to SYNs (the bare XDP_TX program sends every frame
     # back, so frames), RSTs to forged ACKs.
@@ -206,7 +225,7 @@ def main():
     r.add_argument("--after", required=True)
     r.add_argument("--flood", required=True)
     r.add_argument("--def-pid", required=True)
-    r.add_argument("--sink-pid", required=True)
+    r.add_argument("--sink-pid", required=True, help="its NAPI thread, or none")
     r.add_argument("--idle-pid", required=True, help="the spinner, counted as idle")
     r.add_argument("--sched", required=True)
     r.add_argument("--legit")

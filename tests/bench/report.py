@@ -94,13 +94,13 @@ def lost(g):
 
 def rest_note(rows, table, out):
     """How shared the defender's CPU was: what others ran there during the table's runs
-    (whenever the defender and the sink left it: they preempt anything else)."""
+    (whenever the defender left it: it preempts anything else)."""
     rest = values([r for r in rows if r["table"] == table], "cpu_rest_frac")
     steal = sum(r.get("cpu_steal_ticks") or 0 for r in rows if r["table"] == table)
     if rest:
         out.append("The defender's CPU was shared: others ran there %s%% of each run's traced "
-                   "time (median, min..max), in what the defender and the sink, which "
-                   "preempt them, left over; hypervisor steal: %d ticks in all.\n" % (
+                   "time (median, min..max), in what the defender, which preempts them, "
+                   "left over; hypervisor steal: %d ticks in all.\n" % (
                        med_range([100 * x for x in rest], "{:.1f}"), steal))
 
 
@@ -322,8 +322,9 @@ def main():
                "statistics on" % max([r["run"] for r in rows if not r["stats_run"]] or [0]))
     out.append("- method: veth lab (tests/bench/macro.sh says why each piece sits where); "
                "the generator (`tests/bench/flood`, XDP live frames) on CPU 0; the "
-               "defender's threaded NAPI on CPU 1 with the sink's above it; the defender's "
-               "cost is its NAPI thread's time from a sched_switch trace of CPU 1.")
+               "defender's threaded NAPI on CPU 1, the sink's NAPI a softirq in it; the "
+               "defender's cost is its NAPI thread's time less the sink's, from a trace of "
+               "CPU 1.")
     if any(r.get("bpf_stats_left_on") for r in rows if not r["stats_run"]):
         out.append("- WARNING: kernel.bpf_stats_enabled was on outside the statistics runs "
                    "(someone else's setting): CPU figures include its clock reads.")
