@@ -28,6 +28,8 @@ DEB_PACKAGES := clang-19 llvm-19 bpftool libbpf-dev libxdp-dev xdp-tools libelf-
 DEB_PACKAGES += libinih-dev libmicrohttpd-dev libsystemd-dev pandoc systemd
 # promtool, which the CLI suite checks the stats --prometheus exposition with.
 DEB_PACKAGES += prometheus
+# perf: the macro benchmark times the defender from a sched_switch trace (tests/bench/probe.py).
+DEB_PACKAGES += linux-perf
 # libFuzzer for clang-19 (the packet and parser fuzzers); the sanitizer build of the
 # tool (libasan8, libubsan1 come with gcc).
 DEB_PACKAGES += libfuzzer-19-dev libclang-rt-19-dev

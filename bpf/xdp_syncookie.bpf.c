@@ -73,7 +73,7 @@ static __always_inline int syn_answer(xsc_ctx_t *ctx, const struct pkt *p,
 			      (xsc_cfg.flags & XSC_F_OFFER_ECN));
 	/* A reply written in place carries the SYN's checksums over (errors included);
 	 * one rebuilt from scratch needs a SYN whose checksums were verified. */
-	args.in_place = synack_in_place_ok(p, &args);
+	args.in_place = synack_in_place_ok(p, &args) && !csum_tcp_partial(ctx, p);
 	if (!args.in_place) {
 		ret = csum_verify_segment(ctx, p);
 		if (ret != XSC_CONTINUE)

@@ -112,6 +112,19 @@ static __always_inline bool csum_add_range(xsc_ctx_t *ctx, __u64 *sum, __u32 off
 	return true;
 }
 
+/*
+ * Whether the TCP checksum field holds only the pseudo-header's sum: what a local sender
+ * with checksum offload leaves for the device to finish (veth passes it on as it is). That
+ * is no error to carry into a reply; such a SYN is verified, and dropped, as any other.
+ */
+static __always_inline bool csum_tcp_partial(xsc_ctx_t *ctx, const struct pkt *p)
+{
+	struct tcphdr *th = pkt_tcp(ctx, p);
+
+	return th && th->check == (__u16)~csum_fold(csum_pseudo(p->family, p->saddr, p->daddr,
+								 p->seg_len));
+}
+
 /* The usual SYN is header and options only, and Linux's is 40 bytes: summed unrolled. */
 #define CSUM_UNROLLED_TCP_HLEN 40
 

@@ -190,7 +190,8 @@ __noinline int synack_write(xsc_ctx_t *ctx, const struct pkt *p, const struct sy
  * Whether the reply can be made from the SYN in place: a SYN in Linux's own option layout,
  * with nothing around it (no IP options or extension headers, no payload, no Ethernet
  * padding), answered with timestamps and SACK, so the SYN-ACK has the same layout and size.
- * That is nearly every SYN on the wire and every SYN of a Linux client.
+ * That is every SYN of a Linux client (and Android's); Windows, macOS and iOS use other
+ * layouts and take the rebuild.
  */
 static __always_inline bool synack_in_place_ok(const struct pkt *p, const struct synack_args *a)
 {

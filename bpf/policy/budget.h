@@ -10,7 +10,9 @@
  * Every bucket is per CPU, so no cache line is written by two CPUs on the SYN path; each
  * CPU holds an even share of the rate (xsc_budget_spread: the CPUs the interface's
  * receive queues can land on). With RSS, one prefix's flows spread over the queues as
- * evenly as its ports hash, so the shares add up to the budget.
+ * evenly as its ports hash, so the shares add up to the budget. Where the receiving CPU
+ * is not tied to a queue (veth, generic mode) more CPUs than that may hold a share, and
+ * the cap is that much looser (docs/design.md, "Reflection budget").
  *
  * Per destination prefix: XSC_BUDGET_BUCKETS buckets a CPU, indexed by a hash of the
  * prefix. Prefixes that share a bucket share its budget: stricter, never looser, and a

@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
-/* SYN-flood generator: run with BPF_F_TEST_XDP_LIVE_FRAMES, rewrites a template SYN per frame. */
+/* Flood generator: run with BPF_F_TEST_XDP_LIVE_FRAMES, rewrites a template segment per frame. */
 #define XSC_HOOK_XDP
-#include "tcpopt.h"
 #include "csum.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* Spoofed sources: IPv4 net | (random & mask); IPv6 keeps the template's /64 prefix and
- * randomizes the interface identifier. Set by the loader, which refuses anything outside
- * the benchmarking ranges 198.18.0.0/15 and 2001:2::/48. */
-const volatile __u32 src4_net = 0xc6130000;	/* 198.19.0.0 */
-const volatile __u32 src4_mask = 0xffff;	/* /16 */
+/* Spoofed sources: the template's source address with the bits of src_mask replaced by
+ * random ones (network byte order, so it works on the address as it lies in the frame).
+ * IPv4 uses src_mask[0]; IPv6 src_mask[2] and [3], the interface identifier. The loader
+ * refuses any prefix outside the benchmarking ranges 198.18.0.0/15 and 2001:2::/48. */
+const volatile __be32 src_mask[4] = { bpf_htonl(0xffff) };
+/* A forged ACK gets a random acknowledgement number too; a SYN keeps its zero. */
+const volatile bool rand_ack;
 
 #define EPHEMERAL_BASE 1024
 
@@ -23,19 +24,53 @@ const volatile __u64 max_sent = ~0ULL;	/* the packet bound: nothing beyond it le
 __u64 next_tx_ns;
 __u64 sent;		/* frames returned as XDP_TX */
 
-/* The template SYN, written back in full before every frame is randomized: live-frame
- * pages are recycled, and a defender that answered with XDP_TX has rewritten them. */
+/* The template segment (checksums valid), written back in full before every frame is
+ * randomized: live-frame pages are recycled, and a defender that answered with XDP_TX
+ * has rewritten them. */
 #define TEMPLATE_MAX 128
 __u8 template[TEMPLATE_MAX];
 __u32 template_len;
 
-static __always_inline void randomize_tcp(struct tcphdr *th)
+/* RFC 1624 (eqn. 3): a field's change moves a checksum by ~old + new, so each frame
+ * updates the template's checksums by the fields it replaced, whatever the segment's
+ * length or options, instead of summing the headers again. */
+static __always_inline __u64 replace32(__be32 *field, __be32 new)
+{
+	__u64 delta = (__u64)(__u32)~*field + new;
+
+	*field = new;
+	return delta;
+}
+
+static __always_inline __u64 replace16(__be16 *field, __be16 new)
+{
+	__u64 delta = (__u64)(__u16)~*field + new;
+
+	*field = new;
+	return delta;
+}
+
+static __always_inline void csum_update(__sum16 *check, __u64 delta)
+{
+	*check = csum_fold((__u16)~*check + delta);
+}
+
+static __always_inline __be32 random_bits(__be32 value, __be32 mask)
+{
+	return (value & ~mask) | (bpf_get_prandom_u32() & mask);
+}
+
+/* Source port, ISN and, for a forged ACK, the acknowledgement number. */
+static __always_inline __u64 randomize_tcp(struct tcphdr *th)
 {
 	__u32 r = bpf_get_prandom_u32();
+	__u64 delta;
 
-	th->source = bpf_htons(EPHEMERAL_BASE + (r & 0x7fff) + (r >> 17 & 0x3fff));
-	th->seq = bpf_get_prandom_u32();
-	th->check = 0;
+	delta = replace16(&th->source, bpf_htons(EPHEMERAL_BASE + (r & 0x7fff) + (r >> 17 & 0x3fff)));
+	delta += replace32(&th->seq, bpf_get_prandom_u32());
+	if (rand_ack)
+		delta += replace32(&th->ack_seq, bpf_get_prandom_u32());
+	return delta;
 }
 
 SEC("xdp")
@@ -45,7 +80,7 @@ int xdp_flood(struct xdp_md *ctx)
 	void *data, *data_end;
 	struct ethhdr *eth;
 	struct tcphdr *th;
-	__u64 sum;
+	__u64 delta;
 
 	if (sent >= max_sent)
 		return XDP_DROP;
@@ -69,28 +104,24 @@ int xdp_flood(struct xdp_md *ctx)
 		struct iphdr *iph = (void *)(eth + 1);
 
 		th = (void *)(iph + 1);
-		if ((void *)th + LINUX_SYN_HLEN > data_end)
+		if ((void *)(th + 1) > data_end)
 			return XDP_ABORTED;
-		iph->saddr = bpf_htonl(src4_net | (bpf_get_prandom_u32() & src4_mask));
-		iph->check = 0;
-		iph->check = csum_fold(csum_words(iph, IPV4_HLEN / 4));
-		randomize_tcp(th);
-		sum = csum_pseudo(4, &iph->saddr, &iph->daddr, LINUX_SYN_HLEN);
+		delta = replace32(&iph->saddr, random_bits(iph->saddr, src_mask[0]));
+		csum_update(&iph->check, delta);
 	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = (void *)(eth + 1);
+		__be32 *src = ip6->saddr.in6_u.u6_addr32;
 
 		th = (void *)(ip6 + 1);
-		if ((void *)th + LINUX_SYN_HLEN > data_end)
+		if ((void *)(th + 1) > data_end)
 			return XDP_ABORTED;
-		ip6->saddr.in6_u.u6_addr32[2] = bpf_get_prandom_u32();
-		ip6->saddr.in6_u.u6_addr32[3] = bpf_get_prandom_u32();
-		randomize_tcp(th);
-		sum = csum_pseudo(6, ip6->saddr.in6_u.u6_addr32, ip6->daddr.in6_u.u6_addr32,
-				  LINUX_SYN_HLEN);
+		delta = replace32(&src[2], random_bits(src[2], src_mask[2]));
+		delta += replace32(&src[3], random_bits(src[3], src_mask[3]));
 	} else {
 		return XDP_ABORTED;
 	}
-	th->check = csum_fold(sum + csum_words(th, LINUX_SYN_HLEN / 4));
+	/* The source address is in the TCP pseudo-header too. */
+	csum_update(&th->check, delta + randomize_tcp(th));
 	sent++;
 	return XDP_TX;
 }

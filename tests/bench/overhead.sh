@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Established-flow overhead: iperf3 throughput and wrk request latency with no program,
-# with xdp-syncookie attached but not protecting the port, protecting it in peacetime
-# (engage auto, not engaged) and answering every SYN itself (engage always). JSON lines.
+# Established-flow overhead: iperf3 throughput and wrk request latency with a bare XDP_PASS
+# program (the control: on veth any XDP program changes the receive path, frames one by
+# one instead of GSO packets), with no program (for reference), with xdp-syncookie
+# attached but not protecting the port, protecting it in peacetime (engage auto, not
+# engaged) and answering every SYN itself (engage always). The configurations take turns
+# run by run, so a drift of this shared machine does not land on one of them. JSON lines.
 #
 # Usage: tests/bench/overhead.sh OUTFILE   (QUICK=1 for a short run; root; `make` first)
 set -euo pipefail
@@ -14,12 +17,13 @@ QUICK=${QUICK:-0}
 IPERF_PORT=5201
 HTTP_PORT=80
 if [ "$QUICK" = 1 ]; then
-	RUNS=1
-	SECS=2
+	RUNS=${RUNS:-1}
+	SECS=${SECS:-2}
 else
-	RUNS=3
-	SECS=5
+	RUNS=${RUNS:-5}
+	SECS=${SECS:-3}
 fi
+CONFIGS=(xdp-pass none attached-idle quiet engaged)
 
 lab_session ovh
 
@@ -50,10 +54,9 @@ lab_wait_listen "$LAB_SRV" "$HTTP_PORT"
 lab_wait_listen "$LAB_SRV" "$IPERF_PORT"
 
 : >"$OUT"
-# xdp-pass: a bare XDP_PASS program, to tell what veth's XDP mode costs (it stops
-# taking GSO packets whole) from what xdp-syncookie costs.
-for config in none xdp-pass attached-idle quiet engaged; do
-	case "$config" in
+config_up()
+{
+	case "$1" in
 	xdp-pass) lab_srv ip link set dev "$LAB_SRV_IF_CLI" xdpdrv obj "$LAB_XDP_PASS" sec xdp ;;
 	attached-idle) lab_xsc attach "$LAB_SRV_IF_CLI" --ports 9 >/dev/null ;;
 	quiet) lab_xsc attach "$LAB_SRV_IF_CLI" --ports "$IPERF_PORT,$HTTP_PORT" >/dev/null ;;
@@ -62,9 +65,22 @@ for config in none xdp-pass attached-idle quiet engaged; do
 			>/dev/null
 		;;
 	esac
-	for ((run = 1; run <= RUNS; run++)); do
+}
+
+config_down()
+{
+	case "$1" in
+	xdp-pass) lab_srv ip link set dev "$LAB_SRV_IF_CLI" xdp off ;;
+	attached-idle | quiet | engaged) lab_xsc detach "$LAB_SRV_IF_CLI" >/dev/null ;;
+	esac
+}
+
+for ((run = 1; run <= RUNS; run++)); do
+	for config in "${CONFIGS[@]}"; do
+		config_up "$config"
 		iperf=$(lab_cli iperf3 -c "$LAB_SRV4" -p "$IPERF_PORT" -t "$SECS" -J)
 		wrk=$(lab_cli wrk -t1 -c8 -d"${SECS}s" --latency "http://$LAB_SRV4:$HTTP_PORT/")
+		config_down "$config"
 		"$LAB_PY" - "$config" "$run" "$iperf" "$wrk" <<-'EOF' >>"$OUT"
 		import json, re, sys
 		config, run, iperf, wrk = sys.argv[1:]
@@ -80,8 +96,4 @@ for config in none xdp-pass attached-idle quiet engaged; do
 		EOF
 		tail -n 1 "$OUT" >&2
 	done
-	case "$config" in
-	xdp-pass) lab_srv ip link set dev "$LAB_SRV_IF_CLI" xdp off ;;
-	attached-idle | quiet | engaged) lab_xsc detach "$LAB_SRV_IF_CLI" >/dev/null ;;
-	esac
 done

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Benchmark sink on the attacker's link: counts the SYN-ACKs that come back, drops all. */
+/* Benchmark sink on the attacker's link: counts what comes back (SYN-ACKs, RSTs), drops all. */
 #define XSC_HOOK_XDP
 #include "parse.h"
 
@@ -8,6 +8,7 @@ char LICENSE[] SEC("license") = "GPL";
 enum sink_counter {
 	SINK_FRAMES,		/* everything that arrived */
 	SINK_SYNACKS,		/* TCP segments with exactly SYN and ACK (ECE allowed) */
+	SINK_RSTS,		/* TCP segments with RST: the kernel's answer to a forged ACK */
 	SINK_MAX,
 };
 
@@ -49,8 +50,11 @@ int xdp_sink(struct xdp_md *ctx)
 		if ((void *)(ip6 + 1) <= data_end && ip6->nexthdr == IPPROTO_TCP)
 			flags = (__u8 *)(ip6 + 1) + TCP_FLAGS_OFFSET;
 	}
-	if (flags && (void *)(flags + 1) <= data_end &&
-	    (*flags & ~TH_ECE) == (TH_SYN | TH_ACK))
+	if (!flags || (void *)(flags + 1) > data_end)
+		return XDP_DROP;
+	if ((*flags & ~TH_ECE) == (TH_SYN | TH_ACK))
 		bump(SINK_SYNACKS);
+	else if (*flags & TH_RST)
+		bump(SINK_RSTS);
 	return XDP_DROP;
 }

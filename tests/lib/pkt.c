@@ -225,6 +225,8 @@ size_t pkt_build(const struct pkt_spec *s, uint8_t *buf)
 
 		put16(buf + l4 + 16, (uint16_t)~fold16(sum16(buf + l4, tcp_len, sum)) ^
 					     (s->bad_tcp_csum ? 0x100 : 0));
+		if (s->partial_tcp_csum)	/* what a sender with checksum offload leaves */
+			put16(buf + l4 + 16, fold16(sum));
 	}
 	off = l4 + tcp_len + s->eth_pad;
 	if (s->truncate_to)

@@ -55,6 +55,7 @@ struct pkt_spec {
 	int eth_pad;			/* trailing bytes after the IP datagram */
 	int ip_len_delta;		/* added to the IP length fields */
 	bool bad_tcp_csum, bad_ip_csum;
+	bool partial_tcp_csum;	/* the pseudo-header's sum only, as TX offload leaves it */
 	int truncate_to;		/* cut the frame to this many bytes (0: no) */
 };
 

@@ -456,6 +456,7 @@ struct bend {
 	bool no_options;
 	bool bad_tcp_csum;
 	bool bad_ip_csum;
+	bool partial_tcp_csum;
 	const char *saddr;
 	const char *daddr;
 	int ip_version;		/* PKT_VERSION(n) */
@@ -512,6 +513,10 @@ static const struct bent_case {
 	  { .no_options = true, .bad_tcp_csum = true }, XDP_DROP, XSC_STAT_DROP_BAD_TCP_CSUM },
 	{ "IPv6 SYN without options and a bad TCP checksum", 6,
 	  { .no_options = true, .bad_tcp_csum = true }, XDP_DROP, XSC_STAT_DROP_BAD_TCP_CSUM },
+	{ "IPv4 Linux SYN with a partial (offload) TCP checksum", 4, { .partial_tcp_csum = true },
+	  XDP_DROP, XSC_STAT_DROP_BAD_TCP_CSUM },
+	{ "IPv6 Linux SYN with a partial (offload) TCP checksum", 6, { .partial_tcp_csum = true },
+	  XDP_DROP, XSC_STAT_DROP_BAD_TCP_CSUM },
 	{ "IPv4 SYN with data and a bad TCP checksum", 4, { .payload_len = 333, .bad_tcp_csum = true },
 	  XDP_DROP, XSC_STAT_DROP_BAD_TCP_CSUM },
 	{ "IPv6 SYN with data and a bad TCP checksum", 6, { .payload_len = 333, .bad_tcp_csum = true },
@@ -552,6 +557,7 @@ static void apply_bend(struct pkt_spec *s, int family, const struct bend *b)
 	s->l4proto = b->l4proto;
 	s->bad_tcp_csum = b->bad_tcp_csum;
 	s->bad_ip_csum = b->bad_ip_csum;
+	s->partial_tcp_csum = b->partial_tcp_csum;
 	s->ip_version = b->ip_version;
 	if (b->saddr)
 		inet_pton(af, b->saddr, s->saddr);
