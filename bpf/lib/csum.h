@@ -16,6 +16,11 @@ static __always_inline __u16 csum_fold(__u64 sum)
 	return (__u16)~sum;
 }
 
+/* A field's part in an RFC 1624 update, HC' = ~(~HC + ~m + m'): its complement while old,
+ * itself once new. Sized so that a 16-bit field is not widened with ones. */
+#define CSUM_OLD16(x) ((__u64)(__u16) ~(x))
+#define CSUM_OLD32(x) ((__u64)(__u32) ~(x))
+
 /* Sum of the TCP pseudo-header: addresses, protocol and TCP length. */
 static __always_inline __u64 csum_pseudo(__u8 family, const __be32 *saddr, const __be32 *daddr,
 					 __u32 tcp_len)

@@ -42,6 +42,11 @@ static __always_inline bool synack_dest_bad(const struct pkt *p)
 	       ip6_unspec_or_loopback(p->saddr) || ip6_unspec_or_loopback(p->daddr);
 }
 
+/* The MSS and window-scale option words, as both SYN-ACK writers lay them out. */
+#define SYNACK_OPT_MSS(mss) bpf_htonl(TCPOPT_MSS << 24 | TCPOLEN_MSS << 16 | (mss))
+#define SYNACK_OPT_WSCALE(ws) \
+	bpf_htonl(TCPOPT_NOP << 24 | TCPOPT_WINDOW << 16 | TCPOLEN_WINDOW << 8 | (ws))
+
 /* The options we answer with, in Linux's own SYN-ACK layout, as 32-bit words in
  * network byte order. Only what the client offered and we are configured to give. */
 static __always_inline __u32 synack_options(__u32 *opt, __u16 our_mss, const struct tcp_opts *o,
@@ -50,7 +55,7 @@ static __always_inline __u32 synack_options(__u32 *opt, __u16 our_mss, const str
 {
 	__u32 n = 0;
 
-	opt[n++] = bpf_htonl(TCPOPT_MSS << 24 | TCPOLEN_MSS << 16 | our_mss);
+	opt[n++] = SYNACK_OPT_MSS(our_mss);
 	if (ts) {
 		opt[n++] = d->sack_ok ? bpf_htonl(TCPOPT_SACK_PERM << 24 | TCPOLEN_SACK_PERM << 16 |
 						  TCPOPT_TIMESTAMP << 8 | TCPOLEN_TIMESTAMP) :
@@ -63,8 +68,7 @@ static __always_inline __u32 synack_options(__u32 *opt, __u16 our_mss, const str
 				     TCPOLEN_SACK_PERM);
 	}
 	if (d->wscale != XSC_COOKIE_WSCALE_NONE)
-		opt[n++] = bpf_htonl(TCPOPT_NOP << 24 | TCPOPT_WINDOW << 16 | TCPOLEN_WINDOW << 8 |
-				     our_wscale);
+		opt[n++] = SYNACK_OPT_WSCALE(our_wscale);
 	return n;
 }
 
@@ -202,10 +206,6 @@ static __always_inline bool synack_in_place_ok(const struct pkt *p, const struct
 	       p->seg_len == p->tcp_hlen && p->frame_len == p->l4_off + p->tcp_hlen;
 }
 
-/* One 16-bit half-word's part in an RFC 1624 update: its complement while old, itself new. */
-#define CSUM_OLD16(x) ((__u64)(__u16) ~(x))
-#define CSUM_OLD32(x) ((__u64)(__u32) ~(x))
-
 /*
  * The SYN-ACK for a SYN that synack_in_place_ok() accepts, written over it: addresses,
  * ports and MACs trade places and the fields that differ are rewritten. The checksums are
@@ -282,11 +282,10 @@ __noinline int synack_rewrite(xsc_ctx_t *ctx, const struct pkt *p, const struct 
 	((__u8 *)th)[TCP_FLAGS_OFFSET] = TH_SYN | TH_ACK | (a->data.ecn_ok ? TH_ECE : 0);
 	th->window = bpf_htons(cfg->window);
 	th->urg_ptr = 0;
-	t[5] = bpf_htonl(TCPOPT_MSS << 24 | TCPOLEN_MSS << 16 |
-			 (p->family == 4 ? cfg->mss4 : cfg->mss6));
+	t[5] = SYNACK_OPT_MSS(p->family == 4 ? cfg->mss4 : cfg->mss6);
 	t[8] = t[7];
 	t[7] = bpf_htonl(a->tsval);
-	t[9] = bpf_htonl(TCPOPT_NOP << 24 | TCPOPT_WINDOW << 16 | TCPOLEN_WINDOW << 8 | cfg->wscale);
+	t[9] = SYNACK_OPT_WSCALE(cfg->wscale);
 	sum += (__u64)t[1] + t[2] + t[3] + t[5] + t[7] + t[9];
 	th->check = csum_fold(sum);
 	return XSC_CONTINUE;

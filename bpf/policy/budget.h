@@ -63,7 +63,8 @@ static __always_inline __u32 budget_bucket(const struct pkt *p)
 	if (p->family == 4)
 		prefix = bpf_ntohl(p->saddr[0]) >> (32 - XSC_BUDGET_PREFIX4);
 	else
-		prefix = ((__u64)bpf_ntohl(p->saddr[0]) << 16 | bpf_ntohl(p->saddr[1]) >> 16) |
+		prefix = ((__u64)bpf_ntohl(p->saddr[0]) << 32 | bpf_ntohl(p->saddr[1])) >>
+				 (64 - XSC_BUDGET_PREFIX6) |
 			 1ULL << 63;	/* IPv6 apart from IPv4 */
 	return (prefix * 0x9e3779b97f4a7c15ULL) >> (64 - XSC_BUDGET_BUCKET_BITS);
 }

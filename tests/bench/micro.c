@@ -279,6 +279,7 @@ struct other_cpu {
 	pthread_t thread;
 	const struct bench_case *c;
 	atomic_bool stop;
+	bool failed;	/* the runner could not be pinned, or a run of it failed */
 };
 
 static void *other_cpu_loop(void *arg)
@@ -291,10 +292,16 @@ static void *other_cpu_loop(void *arg)
 
 	CPU_ZERO(&cpus);
 	CPU_SET(0, &cpus);
-	pthread_setaffinity_np(pthread_self(), sizeof(cpus), &cpus);
+	/* unpinned, it could share CPU 1 with the row and measure nothing: a failed round */
+	if (pthread_setaffinity_np(pthread_self(), sizeof(cpus), &cpus)) {
+		o->failed = true;
+		return NULL;
+	}
 	while (!atomic_load(&o->stop))
-		if (bpf_prog_test_run_opts(bpf_program__fd(base->progs.xdp_restore), &opts))
+		if (bpf_prog_test_run_opts(bpf_program__fd(base->progs.xdp_restore), &opts)) {
+			o->failed = true;
 			break;
+		}
 	return NULL;
 }
 
@@ -323,7 +330,7 @@ static void print_shared_lines(const struct bench_case *c, int n, uint32_t runs)
 			both[r] = run_once(c[i].prog_fd, c[i].frame, c[i].len, runs, c[i].action);
 			atomic_store(&o.stop, true);
 			pthread_join(o.thread, NULL);
-			ok = alone[r] > 0 && both[r] > 0;
+			ok = alone[r] > 0 && both[r] > 0 && !o.failed;
 		}
 		if (!ok) {
 			printf("%-28s invalid: a run failed\n", c[i].name);
@@ -364,8 +371,10 @@ static int add_case(struct bench_case *c, int n, const char *name, const struct 
 	return n + 1;
 }
 
+/* The client's end of a loopback connection to PORT_ALWAYS, for the established-ACK case. */
+static uint16_t established_port;
+
 /* Ports of the cases, each with a listener in the private namespace. */
-static uint16_t established_port;	/* the client's end of a connection to PORT_ALWAYS */
 #define PORT_ALWAYS 80		/* engage always: every SYN answered, as before engage existed */
 #define PORT_ENGAGED 81		/* engage auto, engaged for the whole run */
 #define PORT_QUIET 82		/* engage auto, never engaged: SYNs go to the kernel */
@@ -479,7 +488,8 @@ static int listeners(void)
 	    listen_on(PORT_QUIET, 2147483647) < 0)
 		return -1;
 	/* One established connection over loopback, for the established-ACK case: the
-	 * server's side of it is what that case's tuple finds. */
+	 * server's side of it is what that case's tuple finds. Its socket is left open for
+	 * the life of the benchmark, and closes with it. */
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	if (fd < 0 || connect(fd, (void *)&sin, sizeof(sin)) ||
 	    getsockname(fd, (void *)&sin, &len))

@@ -600,25 +600,28 @@ static void test_malformed(void)
  */
 static void test_checksum_carry(void)
 {
+	/* ip_fails/tcp_fails: which of the SYN-ACK's checksums must fail. The IPv4 addresses
+	 * are in both sums (the header's and the pseudo-header's); the TTL only in the first. */
 	static const struct {
 		const char *what;
 		int family;
 		int offset;	/* of the byte flipped, from the IP header (after 14 bytes of Ethernet); -1: none */
-		bool ip;	/* the IPv4 header checksum is the one that must fail */
 		bool bad_tcp_csum, bad_ip_csum;
+		bool ip_fails, tcp_fails;
 	} cases[] = {
-		{ "IPv4: bad TCP checksum", 4, -1, false, true, false },
-		{ "IPv6: bad TCP checksum", 6, -1, false, true, false },
-		{ "IPv4: bad header checksum", 4, -1, true, false, true },
-		{ "IPv4: a source address bit", 4, 12, true, false, false },
-		{ "IPv4: the TTL", 4, 8, true, false, false },
-		{ "IPv4: a source port bit (kept, swapped)", 4, 20 + 1, false, false, false },
-		{ "IPv4: a sequence number bit (rewritten)", 4, 20 + 7, false, false, false },
-		{ "IPv4: the MSS value (rewritten)", 4, 20 + 20 + 3, false, false, false },
-		{ "IPv4: the client's TSval (moved to the TSecr)", 4, 20 + 28 + 1, false, false, false },
-		{ "IPv4: the window scale shift (rewritten)", 4, 20 + 39, false, false, false },
-		{ "IPv6: a destination address bit", 6, 24 + 15, false, false, false },
-		{ "IPv6: a TSecr bit (dropped)", 6, 40 + 32 + 2, false, false, false },
+		{ "IPv4: bad TCP checksum", 4, -1, true, false, false, true },
+		{ "IPv6: bad TCP checksum", 6, -1, true, false, false, true },
+		{ "IPv4: bad header checksum", 4, -1, false, true, true, false },
+		{ "IPv4: a source address bit", 4, 12, false, false, true, true },
+		{ "IPv4: the TTL", 4, 8, false, false, true, false },
+		{ "IPv4: a source port bit (kept, swapped)", 4, 20 + 1, false, false, false, true },
+		{ "IPv4: a sequence number bit (rewritten)", 4, 20 + 7, false, false, false, true },
+		{ "IPv4: the MSS value (rewritten)", 4, 20 + 20 + 3, false, false, false, true },
+		{ "IPv4: the client's TSval (moved to the TSecr)", 4, 20 + 28 + 1, false, false, false,
+		  true },
+		{ "IPv4: the window scale shift (rewritten)", 4, 20 + 39, false, false, false, true },
+		{ "IPv6: a destination address bit", 6, 24 + 15, false, false, false, true },
+		{ "IPv6: a TSecr bit (dropped)", 6, 40 + 32 + 2, false, false, false, true },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
@@ -626,11 +629,13 @@ static void test_checksum_carry(void)
 		struct xdp_result r;
 		struct pkt_spec s;
 		struct pkt_view v;
-		char name[128];
+		char name[160];
 		size_t len;
 
-		snprintf(name, sizeof(name), "corrupted Linux SYN, %s: its SYN-ACK fails the %s checksum",
-			 cases[i].what, cases[i].ip ? "IPv4 header" : "TCP");
+		snprintf(name, sizeof(name),
+			 "corrupted Linux SYN, %s: its SYN-ACK's IPv4 header checksum %s, TCP checksum %s",
+			 cases[i].what, cases[i].ip_fails ? "fails" : "holds",
+			 cases[i].tcp_fails ? "fails" : "holds");
 		begin(name);
 		pkt_spec_linux_syn(&s, cases[i].family);
 		s.bad_tcp_csum = cases[i].bad_tcp_csum;
@@ -641,7 +646,8 @@ static void test_checksum_carry(void)
 		if (!harness_run(frame, len, &r)) {
 			expect_verdict(&r, XDP_TX, XSC_STAT_TX_SYN_COOKIE);
 			if (r.action == XDP_TX && !pkt_parse(r.frame, r.out_len, &v))
-				EXPECT(cases[i].ip ? !v.ip_csum_ok : (v.ip_csum_ok && !v.tcp_csum_ok),
+				EXPECT(v.ip_csum_ok == !cases[i].ip_fails &&
+					       v.tcp_csum_ok == !cases[i].tcp_fails,
 				       "IPv4 header checksum %s, TCP checksum %s",
 				       v.ip_csum_ok ? "holds" : "fails", v.tcp_csum_ok ? "holds" : "fails");
 		}
