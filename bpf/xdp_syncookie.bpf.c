@@ -9,6 +9,7 @@
 #include "lib/stats.h"
 #include "lib/settings.h"
 #include "lib/synack.h"
+#include "lib/kcookie.h"
 #include "policy/policy.h"
 #include "policy/engage.h"
 #include "policy/lists.h"
@@ -47,17 +48,38 @@ struct {
 /* Our own TCP timestamp clock: 2^20 ns (~1.05 ms) ticks, within RFC 7323's 1 ms..1 s. */
 #define TS_CLOCK_SHIFT 20
 
-/* Answers the SYN with a cookie SYN-ACK, written over the frame for XDP_TX. */
-static __always_inline int syn_answer(xsc_ctx_t *ctx, const struct pkt *p,
-				      const struct xsc_policy *pol, const struct xsc_keyring *kr,
-				      __u64 now, struct xsc_tally *tally)
+/* Our own cookie (the reqsk handoff): SipHash under the slot's key, and our TSval. */
+static __always_inline int syn_own_cookie(const struct pkt *p, const struct xsc_keyring *kr,
+					  __u64 now, struct synack_args *args)
 {
-	struct synack_args args = {};
-	__u32 cur = kr->gen & 1, slot, ts_bits;
 	const struct xsc_keycache_entry *ks;
+	__u32 cur = kr->gen & 1, slot, ts_bits;
 	struct xsc_keycache *kc;
 	struct cookie_flow flow;
 	__u64 tai;
+
+	cookie_flow_init(&flow, p, p->seq);
+	kc = keys_cache();
+	if (!kc)
+		return XSC_STAT_DROP_INTERNAL;
+	tai = keys_clock_ns(kc, now);
+	slot = cookie_slot(tai);
+	ks = keys_slot(kc, &kr->master[cur], cur, slot);
+	args->cookie = cookie_make(&ks->key, &flow, &args->data, slot, &ts_bits);
+	/* The TSval's high bits are a clock, offset by a derived value so it reveals neither
+	 * the host's clock nor key material; its low bits are cookie. */
+	args->tsval = (((__u32)(tai >> TS_CLOCK_SHIFT) + ks->ts_offset) &
+		       ~((1u << XSC_COOKIE_TS_TSBITS) - 1)) | ts_bits;
+	return XSC_CONTINUE;
+}
+
+/* Answers the SYN for listener sk with a cookie SYN-ACK, written over the frame for XDP_TX. */
+static __always_inline int syn_answer(xsc_ctx_t *ctx, const struct pkt *p,
+				      const struct xsc_policy *pol, const struct xsc_keyring *kr,
+				      struct bpf_sock *sk, __u64 now, struct xsc_tally *tally)
+{
+	struct synack_args args = {};
+	bool ecn_asked;
 	int ret;
 
 	if (synack_dest_bad(p))
@@ -67,10 +89,13 @@ static __always_inline int syn_answer(xsc_ctx_t *ctx, const struct pkt *p,
 		return XSC_STAT_DROP_OPT_MALFORMED;
 	args.ts = args.opts.ts_ok && (xsc_cfg.flags & XSC_F_OFFER_TS);
 	/* RFC 3168: an ECN-setup SYN carries both ECE and CWR. */
-	cookie_choose(&args.data, p->family, args.ts, args.opts.mss, args.opts.wscale,
-		      args.opts.sack_ok && (xsc_cfg.flags & XSC_F_OFFER_SACK),
-		      (p->flags & (TH_ECE | TH_CWR)) == (TH_ECE | TH_CWR) &&
-			      (xsc_cfg.flags & XSC_F_OFFER_ECN));
+	ecn_asked = (p->flags & (TH_ECE | TH_CWR)) == (TH_ECE | TH_CWR);
+	if (kcookie_mode())
+		kcookie_choose(&args.data, &args.opts, args.ts, ecn_asked);
+	else
+		cookie_choose(&args.data, p->family, args.ts, args.opts.mss, args.opts.wscale,
+			      args.opts.sack_ok && (xsc_cfg.flags & XSC_F_OFFER_SACK),
+			      ecn_asked && (xsc_cfg.flags & XSC_F_OFFER_ECN));
 	/* A reply written in place carries the SYN's checksums over (errors included);
 	 * one rebuilt from scratch needs a SYN whose checksums were verified. */
 	args.in_place = synack_in_place_ok(p, &args) && !csum_tcp_partial(ctx, p);
@@ -83,19 +108,14 @@ static __always_inline int syn_answer(xsc_ctx_t *ctx, const struct pkt *p,
 	if (ret != XSC_CONTINUE)
 		return ret;
 
-	cookie_flow_init(&flow, p, p->seq);
-	kc = keys_cache();
-	if (!kc)
-		return XSC_STAT_DROP_INTERNAL;
-	tai = keys_clock_ns(kc, now);
-	slot = cookie_slot(tai);
-	ks = keys_slot(kc, &kr->master[cur], cur, slot);
-	args.cookie = cookie_make(&ks->key, &flow, &args.data, slot, &ts_bits);
-	/* The TSval's high bits are a clock, offset by a derived value so it reveals neither
-	 * the host's clock nor key material; its low bits are cookie. */
-	args.tsval = (((__u32)(tai >> TS_CLOCK_SHIFT) + ks->ts_offset) &
-		      ~((1u << XSC_COOKIE_TS_TSBITS) - 1)) | ts_bits;
-
+	if (kcookie_mode()) {
+		ret = kcookie_make(ctx, p, sk, &args.cookie);
+		args.tsval = kcookie_tsval(now, &args.data);
+	} else {
+		ret = syn_own_cookie(p, kr, now, &args);
+	}
+	if (ret != XSC_CONTINUE)
+		return ret;
 	ret = args.in_place ? synack_rewrite(ctx, p, &args) : synack_write(ctx, p, &args);
 	if (ret != XSC_CONTINUE)
 		return ret;
@@ -118,6 +138,7 @@ __noinline int handle_syn(xsc_ctx_t *ctx, const struct pkt *p, const struct xsc_
 	struct bpf_sock *sk;
 	bool engaged;
 	__u64 now;
+	int ret;
 
 	if (!p || !pol || !kr)
 		return XSC_STAT_DROP_INTERNAL;
@@ -130,13 +151,14 @@ __noinline int handle_syn(xsc_ctx_t *ctx, const struct pkt *p, const struct xsc_
 	}
 	now = bpf_ktime_get_coarse_ns();
 	engaged = engage_judge(pol, bpf_ntohs(p->dport), mode, sk, now, &tally);
-	bpf_sk_release(sk);
-
 	if (mode == XSC_ENGAGE_NEVER)
-		return engaged ? XSC_STAT_PASS_SYN_MONITOR : XSC_STAT_PASS_SYN_QUIET;
-	if (!engaged && mode != XSC_ENGAGE_ALWAYS)
-		return XSC_STAT_PASS_SYN_QUIET;
-	return syn_answer(ctx, p, pol, kr, now, tally);
+		ret = engaged ? XSC_STAT_PASS_SYN_MONITOR : XSC_STAT_PASS_SYN_QUIET;
+	else if (!engaged && mode != XSC_ENGAGE_ALWAYS)
+		ret = XSC_STAT_PASS_SYN_QUIET;
+	else	/* the kernel handoff makes its cookie on the listener */
+		ret = syn_answer(ctx, p, pol, kr, sk, now, tally);
+	bpf_sk_release(sk);
+	return ret;
 }
 
 /* The kernel's own cookie (tcp_syncookies=2, or its queue overflowed before we engaged). */
@@ -180,7 +202,8 @@ static __always_inline int ack_to_handoff(xsc_ctx_t *ctx, const struct pkt *p,
  * socket, only a valid cookie gets through: ours goes up with its decoded attributes in
  * XDP metadata for the TC handoff; the kernel's goes up as it is, when the listener sent
  * cookies in the last two minutes (the kernel's own rule). Anything else is an ACK flood
- * or a forgery and is dropped here, in every mode, so the kernel sends no RST.
+ * or a forgery and is dropped here, in every mode, so the kernel sends no RST. Under the
+ * kernel handoff every cookie is the kernel's.
  */
 __noinline int handle_ack(xsc_ctx_t *ctx, const struct pkt *p, __u8 mode,
 			  const struct xsc_keyring *kr)
@@ -201,6 +224,13 @@ __noinline int handle_ack(xsc_ctx_t *ctx, const struct pkt *p, __u8 mode,
 	if (!sock_is_listener(sk)) {
 		bpf_sk_release(sk);
 		return XSC_STAT_PASS_ACK_SOCKET;
+	}
+	/* The kernel handoff sends the kernel's cookies only: none of ours can be out. */
+	if (kcookie_mode()) {
+		bool valid = kcookie_ack_valid(ctx, p, sk);
+
+		bpf_sk_release(sk);
+		return valid ? XSC_STAT_PASS_ACK_KERNEL_COOKIE : XSC_STAT_DROP_ACK_NO_SOCKET;
 	}
 	/* 'never' answers no SYN itself: its ACKs are checked only while a cookie we sent
 	 * before a switch to 'never' can still be valid. */

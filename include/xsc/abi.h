@@ -33,13 +33,22 @@ struct xsc_settings {
 	__u8 wscale;		/* our window scale, offered when the client sends one */
 	__u8 ttl;		/* IPv4 TTL and IPv6 hop limit of SYN-ACKs */
 	__u8 flags;		/* XSC_F_* */
-	__u8 pad[3];
+	__u8 handoff;		/* XSC_HANDOFF_*: how a cookie ACK becomes a socket */
+	__u8 pad[2];
 };
+
+/* The handoff. reqsk (Linux 6.9+): our own cookies, turned into sockets by the TC program
+ * with bpf_sk_assign_tcp_reqsk(). kernel (5.15+): the kernel's own cookies, made by
+ * bpf_tcp_gen_syncookie(), which the kernel accepts by itself. Zero is reqsk, so a record
+ * written before the kernel handoff existed reads as what it was. */
+#define XSC_HANDOFF_REQSK 0
+#define XSC_HANDOFF_KERNEL 1
 
 #define XSC_F_OFFER_TS (1 << 0)		/* answer timestamps when the client sends them */
 #define XSC_F_OFFER_SACK (1 << 1)	/* offer SACK when the client permits it */
 #define XSC_F_OFFER_ECN (1 << 2)	/* accept ECN when the client asks (ECE+CWR) */
 #define XSC_F_PASS_TCP_FRAGS (1 << 3)	/* pass TCP fragments instead of dropping them */
+#define XSC_F_NO_WSCALE (1 << 4)	/* kernel handoff: tcp_window_scaling is 0 here */
 
 #define XSC_DEFAULT_MSS4 1460		/* 1500-byte MTU minus 40 bytes of IPv4+TCP */
 #define XSC_DEFAULT_MSS6 1440		/* 1500-byte MTU minus 60 bytes of IPv6+TCP */

@@ -10,7 +10,7 @@
 #include "settings.h"
 
 static const enum opt_id attach_opts[] = {
-	OPT_MODE, OPTS_POLICY, OPT_MSS4, OPT_MSS6, OPT_WSCALE, OPT_TTL, OPT_KEY_FILE,
+	OPT_MODE, OPTS_POLICY, OPT_MSS4, OPT_MSS6, OPT_WSCALE, OPT_HANDOFF, OPT_TTL, OPT_KEY_FILE,
 	OPT_ALLOW_FILE, OPT_DENY_FILE, OPT_REPLACE, OPT_GROUP, OPT_END,
 };
 
@@ -50,7 +50,7 @@ static int run(const struct opt_values *v, int argc, char **argv)
 	struct xsc_policy *pol = malloc(sizeof(*pol));
 	struct prefix_set *allow = NULL, *deny = NULL;
 	struct xsc_master master;
-	struct attach_opts o = { .mode = v->xdp_mode, .policy = pol,
+	struct attach_opts o = { .mode = v->xdp_mode, .handoff = v->handoff, .policy = pol,
 				 .replace = opt_given(v, OPT_REPLACE) };
 	int done, rc = EXIT_OK;
 

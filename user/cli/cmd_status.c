@@ -42,6 +42,7 @@ static int show(const char *ifname)
 	struct pin_paths pp;
 	int ifindex = if_nametoindex(ifname), err;
 	__u32 xdp_id, tc_id;
+	bool kernel_handoff;
 	char when[64] = "?";
 	struct tm tm;
 	time_t t;
@@ -72,14 +73,18 @@ static int show(const char *ifname)
 	t = info.attached_at;
 	if (localtime_r(&t, &tm))
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-	printf("%s: %s, %s mode, since %s\n", ifname,
-	       !ifindex ? "INTERFACE GONE" : (xdp_id && tc_id) ? "attached" : "DEGRADED",
-	       info.xdp_mode == XDP_MODE_SKB ? "skb (generic)" : "native", when);
+	kernel_handoff = info.settings.handoff == XSC_HANDOFF_KERNEL;
+	printf("%s: %s, %s mode, handoff %s, since %s\n", ifname,
+	       !ifindex ? "INTERFACE GONE" : (xdp_id && (tc_id || kernel_handoff)) ? "attached" :
+										 "DEGRADED",
+	       info.xdp_mode == XDP_MODE_SKB ? "skb (generic)" : "native",
+	       xsc_handoff_name(info.settings.handoff), when);
 	printf("  xdp:      %s", xdp_id ? "program xdp_syncookie" : "MISSING");
 	if (xdp_id)
 		printf(", id %u%s", xdp_id, mode == XDP_MODE_UNSPEC ? "" :
 				     mode == XDP_MODE_SKB ? " (skb)" : " (native)");
-	printf("\n  tc:       %s", tc_id ? "ingress filter tc_handoff" : "MISSING");
+	printf("\n  tc:       %s", tc_id ? "ingress filter tc_handoff" :
+			     kernel_handoff ? "none (the kernel handoff needs none)" : "MISSING");
 	if (tc_id)
 		printf(", id %u, handle 0x%x, priority %u%s", tc_id, info.tc_handle,
 		       info.tc_priority, info.created_clsact ? ", clsact made by attach" : "");

@@ -23,6 +23,7 @@ static int store_flag(enum opt_id id, const char *arg, struct opt_values *v);
 static int store_uint(enum opt_id id, const char *arg, struct opt_values *v);
 static int store_mode(enum opt_id id, const char *arg, struct opt_values *v);
 static int store_ports(enum opt_id id, const char *arg, struct opt_values *v);
+static int store_handoff(enum opt_id id, const char *arg, struct opt_values *v);
 static int store_engage(enum opt_id id, const char *arg, struct opt_values *v);
 static int store_port_engage(enum opt_id id, const char *arg, struct opt_values *v);
 static int store_string(enum opt_id id, const char *arg, struct opt_values *v);
@@ -47,6 +48,10 @@ static const struct opt_spec specs[OPT_END] = {
 	[OPT_MSS6] = { "mss6", 0, "N", 1220, 9000, store_uint, "MSS we advertise over IPv6", dflt_mss6 },
 	[OPT_WSCALE] = { "wscale", 0, "N", 0, XSC_MAX_WSCALE, store_uint,
 			 "our window scale; the default is what Linux offers here", kernel_wscale },
+	[OPT_HANDOFF] = { "handoff", 0, "HOW", 0, 0, store_handoff,
+			  "how a cookie ACK becomes a socket: reqsk (our cookies and a TC program, "
+			  "Linux 6.9+), kernel (the kernel's own cookies, older kernels too), or auto "
+			  "(reqsk where the kernel has it, the default)", NULL },
 	[OPT_TTL] = { "ttl", 0, "N", 1, 255, store_uint, "TTL / hop limit of SYN-ACKs", dflt_ttl },
 	[OPT_ENGAGE] = { "engage", 0, "MODE", 0, 0, store_engage,
 			 "auto (cookies while a port is under pressure, the default), always, or "
@@ -313,6 +318,22 @@ static int store_mode(enum opt_id id, const char *arg, struct opt_values *v)
 	return 0;
 }
 
+static int store_handoff(enum opt_id id, const char *arg, struct opt_values *v)
+{
+	(void)id;
+	if (!strcmp(arg, "reqsk")) {
+		v->handoff = XSC_HANDOFF_REQSK;
+	} else if (!strcmp(arg, "kernel")) {
+		v->handoff = XSC_HANDOFF_KERNEL;
+	} else if (!strcmp(arg, "auto")) {
+		v->handoff = XSC_HANDOFF_AUTO;
+	} else {
+		pr_err("--handoff: '%s' is not reqsk, kernel or auto\n", arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int store_ports(enum opt_id id, const char *arg, struct opt_values *v)
 {
 	(void)id;
@@ -433,6 +454,7 @@ void opts_init(struct opt_values *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->xdp_mode = XDP_MODE_NATIVE;
+	v->handoff = XSC_HANDOFF_AUTO;
 }
 
 int opts_store(enum opt_id id, const char *arg, struct opt_values *v)

@@ -19,6 +19,7 @@ enum opt_id {
 	OPT_MSS4,
 	OPT_MSS6,
 	OPT_WSCALE,
+	OPT_HANDOFF,
 	OPT_TTL,
 	OPT_ENGAGE,
 	OPT_PORT_ENGAGE,
@@ -57,6 +58,7 @@ struct opt_values {
 	unsigned long given;		/* bit 1 << OPT_* for each option on the command line */
 	int verbose;
 	enum xdp_attach_mode xdp_mode;
+	int handoff;			/* XSC_HANDOFF_*, XSC_HANDOFF_AUTO unless given */
 	unsigned long num[OPT_END];	/* the value of each numeric option */
 	const char *str[OPT_END];	/* the value of each file option */
 	struct policy_change policy;	/* --ports, --engage, --port-engage and the thresholds */

@@ -27,45 +27,111 @@
 #include "log.h"
 #include "mapset.h"
 #include "policy.h"
+#include "settings.h"
 #include "xdp_syncookie.skel.h"
 #include "tc_handoff.skel.h"
 
 #define XDP_PROG_NAME "xdp_syncookie"
 #define TC_PROG_NAME "tc_handoff"
 
-static int check_kernel(const char *ifname)
+/* A sysctl of this network namespace (where the interface lives) as a number, or -1. */
+static int sysctl_int(const char *name)
+{
+	char path[128];
+	FILE *f;
+	int v;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+const char *xsc_handoff_name(int handoff)
+{
+	return handoff == XSC_HANDOFF_KERNEL ? "kernel" : handoff == XSC_HANDOFF_REQSK ? "reqsk" :
+										    "auto";
+}
+
+/*
+ * What the kernel handoff can keep here, into the settings: a cookie connection is the
+ * kernel's own, so what it keeps is what the kernel's sysctls let it decode, and its
+ * receive window scale is the one the kernel computes (docs/design.md, "The kernel handoff").
+ */
+static void kernel_handoff_settings(const char *what, struct xsc_settings *s)
+{
+	unsigned int ws = kernel_wscale();
+	int ts = sysctl_int("tcp_timestamps");
+
+	if (ts != 2) {
+		s->flags &= ~XSC_F_OFFER_TS;
+		pr_notice("%s: net.ipv4.tcp_timestamps is %d, so the kernel shifts the echoed "
+			  "timestamp by a secret per-connection offset: cookie connections keep only "
+			  "the MSS (no window scaling, SACK, ECN or timestamps). "
+			  "sysctl -w net.ipv4.tcp_timestamps=2 keeps them all\n", what, ts);
+	}
+	if (sysctl_int("tcp_sack") == 0)
+		s->flags &= ~XSC_F_OFFER_SACK;
+	if (sysctl_int("tcp_ecn") == 0)
+		s->flags &= ~XSC_F_OFFER_ECN;
+	if (sysctl_int("tcp_window_scaling") == 0)
+		s->flags |= XSC_F_NO_WSCALE;
+	if (s->wscale != ws)
+		pr_notice("%s: --wscale %u is not used with the kernel handoff: the kernel gives the "
+			  "connection its own window scale (%u here), so the SYN-ACK says that\n",
+			  what, s->wscale, ws);
+	s->wscale = ws;
+	if (sysctl_int("tcp_syncookies") == 1)
+		pr_notice("%s: net.ipv4.tcp_syncookies is 1: XDP can answer a port's SYNs only while "
+			  "its listener's SYN queue is full, and the kernel answers them before that; "
+			  "sysctl -w net.ipv4.tcp_syncookies=2 lets XDP answer from the first SYN (the "
+			  "kernel then answers what reaches it with cookies too)\n", what);
+}
+
+/*
+ * Checks the kernel and picks the handoff: reqsk where the kernel has
+ * bpf_sk_assign_tcp_reqsk() (Linux 6.9), the kernel's own cookies elsewhere, or the one
+ * asked for. Sets s->handoff and what the handoff imposes on the other settings.
+ */
+static int check_kernel(const char *what, int requested, struct xsc_settings *s)
 {
 	struct btf *vmlinux = btf__load_vmlinux_btf();
 	struct utsname u = {};
-	char val[8] = "";
-	int fd, found;
+	bool reqsk;
 
 	uname(&u);
 	if (libbpf_get_error(vmlinux)) {
-		pr_err("attach %s: cannot read the kernel's BTF (/sys/kernel/btf/vmlinux); "
-		       "xdp-syncookie needs a kernel built with BTF\n", ifname);
+		pr_err("%s: cannot read the kernel's BTF (/sys/kernel/btf/vmlinux); "
+		       "xdp-syncookie needs a kernel built with BTF\n", what);
 		return -ENOTSUP;
 	}
-	found = btf__find_by_name_kind(vmlinux, "bpf_sk_assign_tcp_reqsk", BTF_KIND_FUNC);
+	reqsk = btf__find_by_name_kind(vmlinux, "bpf_sk_assign_tcp_reqsk", BTF_KIND_FUNC) >= 0;
 	btf__free(vmlinux);
-	if (found < 0) {
-		pr_err("attach %s: kernel %s has no bpf_sk_assign_tcp_reqsk(); xdp-syncookie needs "
-		       "Linux 6.9 or later\n", ifname, u.release);
+	if (requested == XSC_HANDOFF_REQSK && !reqsk) {
+		pr_err("%s: kernel %s has no bpf_sk_assign_tcp_reqsk() (Linux 6.9 or later), which "
+		       "--handoff reqsk needs; --handoff kernel works here\n", what, u.release);
 		return -ENOTSUP;
 	}
 	/* The kernel resets cookie handshakes when syncookies are off in this netns. */
-	fd = open("/proc/sys/net/ipv4/tcp_syncookies", O_RDONLY);
-	if (fd >= 0) {
-		if (read(fd, val, sizeof(val) - 1) < 0)
-			val[0] = '\0';
-		close(fd);
-	}
-	if (val[0] == '0') {
-		pr_err("attach %s: net.ipv4.tcp_syncookies is 0 here; the kernel accepts cookie "
+	if (sysctl_int("tcp_syncookies") == 0) {
+		pr_err("%s: net.ipv4.tcp_syncookies is 0 here; the kernel accepts cookie "
 		       "handshakes only when it is 1 or 2 (sysctl -w net.ipv4.tcp_syncookies=1)\n",
-		       ifname);
+		       what);
 		return -ENOTSUP;
 	}
+	s->handoff = requested == XSC_HANDOFF_AUTO ? (reqsk ? XSC_HANDOFF_REQSK : XSC_HANDOFF_KERNEL) :
+						     requested;
+	if (s->handoff == XSC_HANDOFF_KERNEL)
+		kernel_handoff_settings(what, s);
+	pr_info("%s: handoff %s%s (kernel %s)\n", what, xsc_handoff_name(s->handoff),
+		s->handoff == XSC_HANDOFF_KERNEL ?
+			": the kernel's own cookies, which it turns into sockets by itself" :
+			": our cookies, turned into sockets by the TC program",
+		u.release);
 	return 0;
 }
 
@@ -376,13 +442,15 @@ static int load_programs(const char *what, const char *ifname, const struct maps
 			 const struct xsc_settings *settings, __u8 instance,
 			 struct xdp_syncookie **xsp, struct tc_handoff **tcp)
 {
+	bool want_tc = settings->handoff == XSC_HANDOFF_REQSK;
 	int ncpus = libbpf_num_possible_cpus(), err;
 	struct xdp_syncookie *xs = xdp_syncookie__open();
-	struct tc_handoff *tc = tc_handoff__open();
+	/* The kernel handoff needs no TC program: the kernel takes its own cookies. */
+	struct tc_handoff *tc = want_tc ? tc_handoff__open() : NULL;
 
 	*xsp = xs;
 	*tcp = tc;
-	if (!xs || !tc) {
+	if (!xs || (want_tc && !tc)) {
 		err = -errno;
 		pr_err("%s: opening the BPF objects: %s\n", what, strerror(-err));
 		return err;
@@ -391,9 +459,11 @@ static int load_programs(const char *what, const char *ifname, const struct maps
 	xs->rodata->xsc_nr_cpus = ncpus > 0 ? ncpus : 1;
 	xs->rodata->xsc_budget_spread = receiving_cpus(ifname, xs->rodata->xsc_nr_cpus);
 	xs->rodata->xsc_instance = instance;
-	tc->rodata->xsc_cfg = *settings;
 	err = mapset_share(ms, xs->obj);
-	err = err ?: mapset_share(ms, tc->obj);
+	if (err || !tc)
+		return err;
+	tc->rodata->xsc_cfg = *settings;
+	err = mapset_share(ms, tc->obj);
 	if (!err && tc_handoff__load(tc))
 		err = -errno;
 	if (err)
@@ -431,14 +501,18 @@ static int replace_xdp_legacy(const char *what, int ifindex, __u32 old_id, struc
 	return err;
 }
 
-/* Puts the TC program that was in force back, after an XDP step of an upgrade failed. */
+/* Puts the TC program that was in force back, after an XDP step of an upgrade failed
+ * (tc_id 0: there was none, under the kernel handoff). */
 static void restore_tc(const char *what, int ifindex, __u32 tc_id)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = XSC_TC_HANDLE, .priority = XSC_TC_PRIORITY,
 			    .flags = BPF_TC_F_REPLACE);
-	int fd = bpf_prog_get_fd_by_id(tc_id);
+	int fd;
 
+	if (!tc_id)
+		return;
+	fd = bpf_prog_get_fd_by_id(tc_id);
 	opts.prog_fd = fd;
 	if (fd < 0 || bpf_tc_attach(&hook, &opts))
 		pr_err("%s: could not put the old TC program back; the new one stays (it reads "
@@ -527,9 +601,6 @@ static int xsc_replace(const char *ifname, const struct attach_opts *o)
 		       pin_fs());
 		return err;
 	}
-	err = check_kernel(ifname);
-	if (err)
-		return err;
 	err = pin_dir_exists(&pp) ? pin_read_info(&pp, &info) : -ENOENT;
 	old_id = err ? 0 : xsc_xdp_prog_id(ifindex, NULL);
 	if (err == -EPROTO) {
@@ -552,6 +623,21 @@ static int xsc_replace(const char *ifname, const struct attach_opts *o)
 		return -EEXIST;
 	}
 	xdp_multiprog__close(libxdp_get_error(mp) ? NULL : mp);
+	/* The handoff stays: a cookie in flight must meet the one that made it. */
+	if (o->handoff != XSC_HANDOFF_AUTO && o->handoff != info.settings.handoff) {
+		pr_err("%s: the handoff in force is %s; an upgrade in place keeps it (detach and "
+		       "attach to change it)\n", what, xsc_handoff_name(info.settings.handoff));
+		return -EINVAL;
+	}
+	if (o->settings_given) {
+		__u8 handoff = info.settings.handoff;
+
+		info.settings = o->settings;
+		info.settings.handoff = handoff;
+	}
+	err = check_kernel(what, info.settings.handoff, &info.settings);
+	if (err)
+		return err;
 
 	err = mapset_open(&ms, &pp, true, what);
 	if (err)
@@ -563,8 +649,6 @@ static int xsc_replace(const char *ifname, const struct attach_opts *o)
 		active = XSC_INSTANCE_A;
 	/* A one-step swap keeps the instance; two programs side by side need two. */
 	next = legacy ? active : active == XSC_INSTANCE_A ? XSC_INSTANCE_B : XSC_INSTANCE_A;
-	if (o->settings_given)
-		info.settings = o->settings;
 	err = load_programs(what, ifname, &ms, &info.settings, next, &xs, &tc);
 	/* Where the XDP program is ours to load, it is verified before anything changes. */
 	if (!err && legacy && xdp_syncookie__load(xs)) {
@@ -574,7 +658,8 @@ static int xsc_replace(const char *ifname, const struct attach_opts *o)
 	}
 	err = err ?: failpoint("replace.programs_loaded");
 	old_tc_id = info.tc_prog_id;
-	err = err ?: replace_tc(what, ifindex, tc, &info);
+	if (!err && tc)
+		err = replace_tc(what, ifindex, tc, &info);
 	if (err)
 		goto out;
 	err = failpoint("replace.tc_replaced");
@@ -639,7 +724,7 @@ int xsc_attach(const char *ifname, const struct attach_opts *o)
 		       "LIBXDP_BPFFS)\n", ifname, pin_fs(), pin_fs());
 		return err;
 	}
-	err = check_kernel(ifname);
+	err = check_kernel(what, o->handoff, &info.settings);
 	err = err ?: check_existing(ifname, ifindex, &pp);
 	err = err ?: mapset_open(&ms, &pp, false, what);
 	if (err)
@@ -648,15 +733,17 @@ int xsc_attach(const char *ifname, const struct attach_opts *o)
 	err = failpoint("attach.maps_created");
 	err = err ?: maps_fill(what, &ms, o);
 	err = err ?: failpoint("attach.maps_filled");
-	err = err ?: load_programs(what, ifname, &ms, &o->settings, XSC_INSTANCE_A, &xs, &tc);
+	err = err ?: load_programs(what, ifname, &ms, &info.settings, XSC_INSTANCE_A, &xs, &tc);
 	err = err ?: failpoint("attach.programs_loaded");
 	if (err)
 		goto out;
 
-	err = attach_tc(ifname, ifindex, tc, &info);
-	if (err)
-		goto out;
-	tc_attached = true;
+	if (tc) {
+		err = attach_tc(ifname, ifindex, tc, &info);
+		if (err)
+			goto out;
+		tc_attached = true;
+	}
 	err = failpoint("attach.tc_attached");
 	err = err ?: attach_xdp(ifname, ifindex, xs, o->mode, &info);
 	if (err)

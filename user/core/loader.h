@@ -5,11 +5,13 @@
 
 #include <xdp/libxdp.h>
 #include "pin.h"
+#include "settings.h"
 
 struct prefix_set;
 
 struct attach_opts {
 	enum xdp_attach_mode mode;
+	int handoff;				/* XSC_HANDOFF_* or XSC_HANDOFF_AUTO */
 	struct xsc_settings settings;
 	const struct xsc_policy *policy;	/* put in force before any packet is seen */
 	const struct xsc_master *master;	/* NULL: the host's key, or a random one */
@@ -36,6 +38,8 @@ int xsc_attach(const char *ifname, const struct attach_opts *o);
 int xsc_detach(const char *ifname);
 /* Id of our XDP program on ifindex (0 if none) and the attach mode it runs in. */
 __u32 xsc_xdp_prog_id(int ifindex, enum xdp_attach_mode *mode);
+/* "reqsk", "kernel" or "auto". */
+const char *xsc_handoff_name(int handoff);
 /* Id of our TC filter's program on ifindex, 0 if none. */
 __u32 xsc_tc_prog_id(int ifindex);
 

@@ -5,6 +5,9 @@
 
 #include "xsc/abi.h"
 
+/* A handoff request: the one the kernel's BTF offers (reqsk where it has the kfunc). */
+#define XSC_HANDOFF_AUTO (-1)
+
 /* The window scale Linux itself offers in this network namespace. */
 unsigned long kernel_wscale(void);
 /* The defaults: Linux's own choices where it has one. */

@@ -27,7 +27,7 @@
 /* The attach options an [interface NAME] section takes, under their own names with '_'
  * for '-' (port-engage is port_engage); the list files are the section's own. */
 static const enum opt_id iface_opts[] = {
-	OPT_MODE, OPTS_POLICY, OPT_MSS4, OPT_MSS6, OPT_WSCALE, OPT_TTL, OPT_END,
+	OPT_MODE, OPTS_POLICY, OPT_MSS4, OPT_MSS6, OPT_WSCALE, OPT_HANDOFF, OPT_TTL, OPT_END,
 };
 
 enum key_id {

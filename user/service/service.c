@@ -218,7 +218,7 @@ static void attach_opts_of(const struct svc_config *c, const struct svc_iface *f
 			   struct attach_opts *o)
 {
 	*o = (struct attach_opts){
-		.mode = f->opts.xdp_mode, .settings = f->settings, .policy = f->pol,
+		.mode = f->opts.xdp_mode, .handoff = f->opts.handoff, .settings = f->settings, .policy = f->pol,
 		.master = c->key_file[0] ? &c->master : NULL, .allow = f->allow, .deny = f->deny,
 		/* On a replace, the config's SYN-ACK settings too: the file is the truth. */
 		.settings_given = true,
