@@ -3,7 +3,12 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-suites=(./build/test_unit ./tests/cli/test_cli.sh ./tests/integration/run.sh ./tests/fuzz/run.sh)
+suites=(./build/test_unit ./tests/cli/test_cli.sh ./tests/integration/run.sh)
+# The integration subset again under the kernel handoff (--handoff kernel), with
+# tcp_syncookies=2, then the flood and the quiet port with tcp_syncookies=1.
+suites+=("env XSC_TEST_HANDOFF=kernel ./tests/integration/run.sh")
+suites+=("env XSC_TEST_HANDOFF=kernel XSC_TEST_SYNCOOKIES=1 ./tests/integration/run.sh engage_flood engage_quiet")
+suites+=(./tests/fuzz/run.sh)
 # make check fuzzes for 30 s; make fuzz for FUZZ_SECONDS (60 by default).
 export FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 # The CLI suite again with the tool under ASan and UBSan (make asan).
@@ -17,7 +22,8 @@ rc=0
 for suite in "${suites[@]}"; do
 	echo "== $suite"
 	log=$(mktemp)
-	"$suite" 2>&1 | tee "$log"
+	# shellcheck disable=SC2086 # a suite is a command line, split on spaces
+	$suite 2>&1 | tee "$log"
 	status=${PIPESTATUS[0]}
 	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
 	rm -f "$log"

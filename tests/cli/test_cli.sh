@@ -126,6 +126,28 @@ expect "generic mode on the same driver works" 0 "d0: attached \(skb" attach d0 
 expect "detach generic" 0 "d0: detached" detach d0
 nothing_left "detach left nothing on d0" d0
 
+# The kernel handoff: no TC filter, status says so, an upgrade in place keeps the handoff.
+expect "--handoff bogus refused" 2 "--handoff: 'bogus' is not reqsk, kernel or auto" attach v0 --handoff bogus
+expect "attach --handoff kernel says which handoff" 0 "handoff kernel: the kernel's own cookies" \
+	attach v0 --handoff kernel
+expect "...status names the handoff" 0 "v0: attached, native mode, handoff kernel" status v0
+expect "...and needs no TC filter" 0 "tc: +none \(the kernel handoff needs none\)" status v0
+if [ -z "$(ip netns exec "$ns" tc filter show dev v0 ingress 2>/dev/null)" ]; then
+	ok "...none is there"
+else
+	out=$(ip netns exec "$ns" tc filter show dev v0 ingress); bad "...none is there" "a filter"
+fi
+expect "...an upgrade in place cannot change the handoff" 1 "the handoff in force is kernel" \
+	attach v0 --replace --handoff reqsk
+expect "...an upgrade in place keeps it" 0 "v0: upgraded in place" attach v0 --replace
+expect "...and it is still the kernel's" 0 "handoff kernel" status v0
+expect "detach the kernel handoff" 0 "v0: detached" detach v0
+nothing_left "...left nothing" v0
+auto_handoff=reqsk	# where the kernel has bpf_sk_assign_tcp_reqsk() (6.9+)
+grep -qw bpf_sk_assign_tcp_reqsk /proc/kallsyms || auto_handoff=kernel
+expect "attach picks the handoff from the kernel's BTF" 0 "attach v0: handoff $auto_handoff" attach v0
+expect "...detach" 0 "v0: detached" detach v0
+
 expect "attach v0" 0 "v0: attached" attach v0 --ports 80,443
 expect "status shows v0" 0 "ports: +80,443" status v0
 # The current key (key[gen & 1]) must be random, never the empty slot.

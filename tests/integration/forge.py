@@ -79,6 +79,13 @@ def cmd_tuple(a):
         "cookie_hash_flip": dict(good, ack=((cookie ^ 0x80000000) + 1) & 0xFFFFFFFF),
         "cookie_mss_bits": dict(good, ack=((cookie ^ 0x1C0) + 1) & 0xFFFFFFFF),
     }
+    if a.kernel_cookie:
+        # Linux's cookie adds the client's ISN and its MSS index to the hash: a cookie or an
+        # ISN a few off reads as another MSS index, which the kernel accepts while that
+        # index is in its table (net/ipv4/syncookies.c, check_tcp_syn_cookie()). Only the
+        # one who got the SYN-ACK can do it, and gains nothing by it.
+        del bent["other_isn"]
+        del bent["cookie_plus_1"]
     sendp([base / TCP(**seg) for seg in bent.values()], iface=a.iface, verbose=False)
     if a.control:
         sendp(base / TCP(**good), iface=a.iface, verbose=False)
@@ -157,6 +164,8 @@ def main():
     s.add_argument("--count", type=int, default=100)
     t = sub.add_parser("tuple")
     t.add_argument("--control", action="store_true")
+    t.add_argument("--kernel-cookie", action="store_true",
+                   help="the cookie is the kernel's own: leave out what its format cannot see")
     for name in ("syn", "ack"):
         sub.add_parser(name).add_argument("--state", required=True)
     sub.choices["ack"].add_argument("--data", default="", help="then send these bytes")

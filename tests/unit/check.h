@@ -46,5 +46,6 @@ void test_key_schedule(void);
 void test_lists(void);
 void test_forgery(void);
 void test_budget(void);
+void test_kernel_handoff(void);
 
 #endif /* XSC_TEST_CHECK_H */

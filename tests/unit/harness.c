@@ -22,6 +22,8 @@ static struct xdp_syncookie *skel;
 static struct tc_handoff *tc;
 /* A second instance on the same maps whose clock is offset: another host of a fleet. */
 static struct xdp_syncookie *peer;
+/* An instance under the kernel handoff, on the same maps. */
+static struct xdp_syncookie *kern;
 
 /* A dual-stack listener on [::]:port, left open for the whole run. */
 static int listen_any(const char *who, uint16_t port)
@@ -82,6 +84,7 @@ int harness_open(void)
 void harness_close(void)
 {
 	harness_peer_close();
+	harness_kernel_close();
 	tc_handoff__destroy(tc);
 	tc = NULL;
 	xdp_syncookie__destroy(skel);
@@ -104,25 +107,58 @@ static int share_maps(struct bpf_object *obj)
 	return err;
 }
 
-int harness_peer_open(int64_t clock_offset_ns)
+/* Another instance of the program on the main one's maps, with its own settings and clock
+ * offset; NULL after a message. */
+static struct xdp_syncookie *instance_open(const char *what, const struct xsc_settings *cfg,
+					   int64_t clock_offset_ns)
 {
-	int err = 0;
+	struct xdp_syncookie *x = xdp_syncookie__open();
+	int err;
 
-	harness_peer_close();
-	peer = xdp_syncookie__open();
-	if (!peer)
-		return -errno;
-	peer->rodata->xsc_nr_cpus = skel->rodata->xsc_nr_cpus;
-	peer->rodata->xsc_budget_spread = skel->rodata->xsc_budget_spread;
-	peer->rodata->xsc_clock_offset_ns = clock_offset_ns;
-	err = share_maps(peer->obj);
-	if (!err && xdp_syncookie__load(peer))
+	if (!x) {
+		fprintf(stderr, "harness: opening the %s failed: %s\n", what, strerror(errno));
+		return NULL;
+	}
+	x->rodata->xsc_cfg = *cfg;
+	x->rodata->xsc_nr_cpus = skel->rodata->xsc_nr_cpus;
+	x->rodata->xsc_budget_spread = skel->rodata->xsc_budget_spread;
+	x->rodata->xsc_clock_offset_ns = clock_offset_ns;
+	err = share_maps(x->obj);
+	if (!err && xdp_syncookie__load(x))
 		err = -errno;
 	if (err) {
-		fprintf(stderr, "harness: loading the peer instance failed: %s\n", strerror(-err));
-		harness_peer_close();
+		fprintf(stderr, "harness: loading the %s failed: %s\n", what, strerror(-err));
+		xdp_syncookie__destroy(x);
+		return NULL;
 	}
-	return err;
+	return x;
+}
+
+int harness_peer_open(int64_t clock_offset_ns)
+{
+	harness_peer_close();
+	peer = instance_open("peer instance", (const struct xsc_settings *)&skel->rodata->xsc_cfg,
+			     clock_offset_ns);
+	return peer ? 0 : -EINVAL;
+}
+
+int harness_kernel_open(const struct xsc_settings *cfg)
+{
+	harness_kernel_close();
+	kern = instance_open("kernel-handoff instance", cfg, 0);
+	return kern ? 0 : -EINVAL;
+}
+
+void harness_kernel_close(void)
+{
+	xdp_syncookie__destroy(kern);
+	kern = NULL;
+}
+
+int harness_kernel_run(const uint8_t *frame, size_t len, struct xdp_result *r)
+{
+	return kern ? harness_run_prog(bpf_program__fd(kern->progs.xdp_syncookie), frame, len, r) :
+		      -ENOENT;
 }
 
 void harness_peer_close(void)

@@ -40,6 +40,11 @@ int harness_run_prog(int prog_fd, const uint8_t *frame, size_t len, struct xdp_r
 int harness_peer_open(int64_t clock_offset_ns);
 int harness_peer_run(const uint8_t *frame, size_t len, struct xdp_result *r);
 void harness_peer_close(void);
+/* An instance under the kernel handoff (cfg's handoff and flags, as attach sets them), on
+ * the same maps. */
+int harness_kernel_open(const struct xsc_settings *cfg);
+int harness_kernel_run(const uint8_t *frame, size_t len, struct xdp_result *r);
+void harness_kernel_close(void);
 /* Keys: gen 0 means "no key". */
 int harness_set_keys(const struct xsc_keyring *kr);
 /* Puts a policy in force, as 'attach' and 'set' do. */

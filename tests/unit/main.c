@@ -60,6 +60,7 @@ int main(int argc, char **argv)
 	test_budget();
 	test_forgery();
 	test_engage();
+	test_kernel_handoff();
 	harness_close();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

@@ -122,7 +122,7 @@ static int show(const char *ifname)
 			printf("  port states: UNREADABLE (%s)\n", strerror(-err));
 	}
 	free(pol);
-	return !err && ifindex && xdp_id && tc_id ? 0 : -EIO;
+	return !err && ifindex && xdp_id && (tc_id || kernel_handoff) ? 0 : -EIO;
 }
 
 static int run(const struct opt_values *v, int argc, char **argv)
