@@ -28,6 +28,7 @@
 #include "pkt.h"
 #include "policy.h"
 #include "reasons.h"
+#include "settings.h"
 #include "stats.h"
 #include "xdp_syncookie.skel.h"
 #include "baselines.skel.h"
@@ -199,6 +200,39 @@ out:
 	prefix_set_free(v6);
 	free(pol);
 	return err;
+}
+
+/*
+ * A third instance under the kernel handoff, on the main instance's maps (one set of
+ * counters, one policy), in the namespace whose tcp_syncookies is set to 2: the kernel's
+ * own cookie answers every SYN, as the handoff needs on kernels before 6.9.
+ */
+static struct xdp_syncookie *xsc_kernel;
+static int kernel_prog_fd = -1;
+
+static int kernel_open(void)
+{
+	struct bpf_map *map;
+	int err = 0;
+
+	if (system("sysctl -qw net.ipv4.tcp_syncookies=2 net.ipv4.tcp_timestamps=2"))
+		return -1;
+	xsc_kernel = xdp_syncookie__open();
+	if (!xsc_kernel)
+		return -1;
+	settings_defaults((struct xsc_settings *)&xsc_kernel->rodata->xsc_cfg);
+	xsc_kernel->rodata->xsc_cfg.handoff = XSC_HANDOFF_KERNEL;
+	xsc_kernel->rodata->xsc_nr_cpus = libbpf_num_possible_cpus();
+	bpf_object__for_each_map(map, xsc_kernel->obj)
+		if (!err && !bpf_map__is_internal(map))
+			err = bpf_map__reuse_fd(map, bpf_map__fd(bpf_object__find_map_by_name(
+							     xsc->obj, bpf_map__name(map))));
+	if (err || xdp_syncookie__load(xsc_kernel)) {
+		fprintf(stderr, "bench-micro: loading the kernel-handoff instance failed\n");
+		return -1;
+	}
+	kernel_prog_fd = bpf_program__fd(xsc_kernel->progs.xdp_syncookie);
+	return 0;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -438,6 +472,23 @@ static int build_cases(struct bench_case *c)
 	n = add_case(c, n, "floor: lookup, listener", &s, bpf_program__fd(base->progs.xdp_lookup),
 		     XDP_DROP, -1);
 
+	/* The kernel handoff: the kernel's cookie, and the final ACK the kernel's check takes. */
+	pkt_spec_linux_syn(&s, 4);
+	s.dport = PORT_ALWAYS;
+	n = add_case(c, n, "SYN, kernel handoff, IPv4", &s, kernel_prog_fd, XDP_TX,
+		     XSC_STAT_TX_SYN_COOKIE);
+	if (cookie_for(kernel_prog_fd, c[n - 1].frame, c[n - 1].len, &cookie, &tsval))
+		return -1;
+	s.flags = F_ACK;
+	s.seq++;
+	s.ack = cookie + 1;
+	s.optlen = 0;
+	opt_nop(&s);
+	opt_nop(&s);
+	opt_ts(&s, 123457, tsval);
+	n = add_case(c, n, "kernel cookie ACK, IPv4", &s, kernel_prog_fd, XDP_PASS,
+		     XSC_STAT_PASS_ACK_KERNEL_COOKIE);
+
 	pkt_spec_linux_syn(&s, 4);
 	s.l4proto = 17;
 	s.optlen = 0;
@@ -598,7 +649,7 @@ int main(int argc, char **argv)
 	const char *compare = NULL, *raw = NULL;
 	struct xsc_keyring kr = { .master = { {}, { 0x0123456789abcdefULL, 0xfedcba9876543210ULL } },
 				  .gen = 1 };
-	static struct bench_case cases[24];
+	static struct bench_case cases[32];
 	unsigned long long steal;
 	uint32_t zero = 0;
 	int n, err = 1;
@@ -638,7 +689,7 @@ int main(int argc, char **argv)
 	if (bpf_map_update_elem(bpf_map__fd(xsc->maps.xsc_host_keys), &zero, &kr, BPF_ANY))
 		goto out;
 	if (set_policy(bpf_map__fd(xsc->maps.xsc_policy), bpf_map__fd(xsc->maps.xsc_port_state)) ||
-	    (compare && compare_open(compare, &kr)) || lists_open(&kr))
+	    (compare && compare_open(compare, &kr)) || lists_open(&kr) || kernel_open())
 		goto out;
 	n = build_cases(cases);
 	if (n < 0) {
@@ -708,6 +759,7 @@ int main(int argc, char **argv)
 out:
 	xdp_syncookie__destroy(xsc);
 	xdp_syncookie__destroy(xsc_lists);
+	xdp_syncookie__destroy(xsc_kernel);
 	baselines__destroy(base);
 	bpf_object__close(cmp_obj);
 	return err;
