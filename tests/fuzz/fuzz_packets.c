@@ -19,6 +19,7 @@
 #include "harness.h"
 #include "policy.h"
 #include "reasons.h"
+#include "settings.h"
 
 #define TC_ACT_UNSPEC (-1)
 #define TC_ACT_OK 0
@@ -275,7 +276,9 @@ static void check_tc(const uint8_t *meta, size_t meta_len, const uint8_t *frame,
 	      "action %d for %s", r.action, reason_str(r.reason));
 }
 
-static void run_xdp(const char *what, const uint8_t *frame, size_t len, struct xdp_result *r)
+/* Runs a frame through run (an instance of the program) and checks what it did. */
+static void run_xdp_on(int (*run)(const uint8_t *, size_t, struct xdp_result *), const char *what,
+		       const uint8_t *frame, size_t len, struct xdp_result *r)
 {
 	struct frame_info fi;
 	int err;
@@ -284,13 +287,18 @@ static void run_xdp(const char *what, const uint8_t *frame, size_t len, struct x
 	stage_frame = frame;
 	stage_len = len;
 	frame_inspect(frame, len, &fi);
-	err = harness_run(frame, len, r);
+	err = run(frame, len, r);
 	CHECK(INV_VERDICT, !err, "BPF_PROG_TEST_RUN: %s", strerror(-err));
 	/* XSC_FUZZ_TRACE=1: each run's verdict, to see what a reproducer does */
 	if (getenv("XSC_FUZZ_TRACE"))
 		fprintf(stderr, "fuzz_packets: %s: action %d, %s, %u bytes of metadata\n", what,
 			r->action, reason_str(r->reason), r->meta_len);
 	check_xdp(&fi, r);
+}
+
+static void run_xdp(const char *what, const uint8_t *frame, size_t len, struct xdp_result *r)
+{
+	run_xdp_on(harness_run, what, frame, len, r);
 }
 
 /*
@@ -342,6 +350,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	run_xdp("XDP", data, size, &r);
 	check_tc(NULL, 0, data, size);
+	/* The same frame under the kernel handoff: the kernel's cookie helpers get it. */
+	run_xdp_on(harness_kernel_run, "XDP, kernel handoff", data, size, &r);
 
 	frame_inspect(data, size, &fi);
 	if (!fi.tcp || (fi.flags & (F_SYN | F_ACK | F_RST | F_FIN)) != F_SYN)
@@ -409,6 +419,7 @@ static bool probe_tc_meta(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	static struct xsc_settings kernel_cfg;
 	struct xsc_policy *pol = malloc(sizeof(*pol));
 	cpu_set_t cpus;
 
@@ -433,6 +444,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		exit(1);
 	}
 	free(pol);
+	/* The kernel handoff's instance, with tcp_syncookies=2 so its helper always answers. */
+	settings_defaults(&kernel_cfg);
+	kernel_cfg.handoff = XSC_HANDOFF_KERNEL;
+	if (system("sysctl -qw net.ipv4.tcp_syncookies=2") || harness_kernel_open(&kernel_cfg)) {
+		fprintf(stderr, "fuzz_packets: setting up the kernel-handoff instance failed\n");
+		exit(1);
+	}
 	tc_meta_supported = probe_tc_meta();
 	fprintf(stderr, "fuzz_packets: tc_handoff %s\n",
 		tc_meta_supported ? "takes metadata in the skb test run: fuzzed with it" :
