@@ -413,6 +413,18 @@ static uint16_t established_port;
 #define PORT_ENGAGED 81		/* engage auto, engaged for the whole run */
 #define PORT_QUIET 82		/* engage auto, never engaged: SYNs go to the kernel */
 
+/* A SYN's spec turned into the client's final ACK for its SYN-ACK (cookie, TSval). */
+static void final_ack(struct pkt_spec *s, uint32_t cookie, uint32_t tsval)
+{
+	s->flags = F_ACK;
+	s->seq++;
+	s->ack = cookie + 1;
+	s->optlen = 0;
+	opt_nop(s);
+	opt_nop(s);
+	opt_ts(s, 123457, tsval);
+}
+
 static int build_cases(struct bench_case *c)
 {
 	int xsc_fd = bpf_program__fd(xsc->progs.xdp_syncookie);
@@ -441,13 +453,7 @@ static int build_cases(struct bench_case *c)
 
 	pkt_spec_linux_syn(&s, 4);
 	s.dport = PORT_ALWAYS;
-	s.flags = F_ACK;
-	s.seq++;
-	s.ack = cookie + 1;
-	s.optlen = 0;
-	opt_nop(&s);
-	opt_nop(&s);
-	opt_ts(&s, 123457, tsval);
+	final_ack(&s, cookie, tsval);
 	n = add_case(c, n, "valid cookie ACK, IPv4", &s, xsc_fd, XDP_PASS, XSC_STAT_PASS_ACK_COOKIE_OK);
 	/* Reason numbers 8 and 37 are the same in the builds before they were numbered. */
 	if (cmp_obj)
@@ -479,13 +485,7 @@ static int build_cases(struct bench_case *c)
 		     XSC_STAT_TX_SYN_COOKIE);
 	if (cookie_for(kernel_prog_fd, c[n - 1].frame, c[n - 1].len, &cookie, &tsval))
 		return -1;
-	s.flags = F_ACK;
-	s.seq++;
-	s.ack = cookie + 1;
-	s.optlen = 0;
-	opt_nop(&s);
-	opt_nop(&s);
-	opt_ts(&s, 123457, tsval);
+	final_ack(&s, cookie, tsval);
 	n = add_case(c, n, "kernel cookie ACK, IPv4", &s, kernel_prog_fd, XDP_PASS,
 		     XSC_STAT_PASS_ACK_KERNEL_COOKIE);
 

@@ -80,15 +80,21 @@ int reason_action(int reason)
 										      XDP_DROP;
 }
 
-int run_spec(const struct pkt_spec *s, struct xdp_result *r)
+int run_spec_on(int (*run)(const uint8_t *, size_t, struct xdp_result *), const struct pkt_spec *s,
+		struct xdp_result *r)
 {
 	uint8_t frame[PKT_MAX];
 	size_t len = pkt_build(s, frame);
-	int err = harness_run(frame, len, r);
+	int err = run(frame, len, r);
 
 	if (err)
 		fail("BPF_PROG_TEST_RUN: %s", strerror(-err));
 	return err;
+}
+
+int run_spec(const struct pkt_spec *s, struct xdp_result *r)
+{
+	return run_spec_on(harness_run, s, r);
 }
 
 void expect_verdict(const struct xdp_result *r, int action, int reason)

@@ -31,6 +31,9 @@ const char *action_name(int a);
 int reason_action(int reason);
 
 int run_spec(const struct pkt_spec *s, struct xdp_result *r);
+/* The same through another instance's runner (harness_kernel_run, ...). */
+int run_spec_on(int (*run)(const uint8_t *, size_t, struct xdp_result *), const struct pkt_spec *s,
+		struct xdp_result *r);
 void expect_verdict(const struct xdp_result *r, int action, int reason);
 void verdict_case(const char *name, const struct pkt_spec *s, int action, int reason);
 

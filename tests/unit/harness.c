@@ -149,6 +149,12 @@ int harness_kernel_open(const struct xsc_settings *cfg)
 	return kern ? 0 : -EINVAL;
 }
 
+static int instance_run(const struct xdp_syncookie *x, const uint8_t *frame, size_t len,
+			struct xdp_result *r)
+{
+	return x ? harness_run_prog(bpf_program__fd(x->progs.xdp_syncookie), frame, len, r) : -ENOENT;
+}
+
 void harness_kernel_close(void)
 {
 	xdp_syncookie__destroy(kern);
@@ -157,8 +163,7 @@ void harness_kernel_close(void)
 
 int harness_kernel_run(const uint8_t *frame, size_t len, struct xdp_result *r)
 {
-	return kern ? harness_run_prog(bpf_program__fd(kern->progs.xdp_syncookie), frame, len, r) :
-		      -ENOENT;
+	return instance_run(kern, frame, len, r);
 }
 
 void harness_peer_close(void)
@@ -169,8 +174,7 @@ void harness_peer_close(void)
 
 int harness_peer_run(const uint8_t *frame, size_t len, struct xdp_result *r)
 {
-	return peer ? harness_run_prog(bpf_program__fd(peer->progs.xdp_syncookie), frame, len, r) :
-		      -ENOENT;
+	return instance_run(peer, frame, len, r);
 }
 
 int harness_prog_fd(void)

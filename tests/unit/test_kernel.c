@@ -32,22 +32,6 @@ static int sysctl_write(const char *name, int value)
 	return fclose(f) || err ? -1 : 0;
 }
 
-static int sysctl_read(const char *name)
-{
-	char path[128];
-	FILE *f;
-	int v = -1;
-
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/%s", name);
-	f = fopen(path, "r");
-	if (f) {
-		if (fscanf(f, "%d", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
 /* CLOCK_MONOTONIC in ms: the kernel's TCP timestamp clock (tcp_clock_ms()). */
 static uint32_t mono_ms(void)
 {
@@ -68,13 +52,7 @@ static void kernel_settings(struct xsc_settings *s, bool ts)
 
 static int kernel_run(const struct pkt_spec *s, struct xdp_result *r)
 {
-	uint8_t frame[PKT_MAX];
-	size_t len = pkt_build(s, frame);
-	int err = harness_kernel_run(frame, len, r);
-
-	if (err)
-		fail("BPF_PROG_TEST_RUN: %s", strerror(-err));
-	return err;
+	return run_spec_on(harness_kernel_run, s, r);
 }
 
 struct kernel_syn_case {
@@ -176,7 +154,7 @@ static const struct kernel_syn_case syn_cases[] = {
 
 void test_kernel_handoff(void)
 {
-	int syncookies = sysctl_read("tcp_syncookies");
+	int syncookies = sysctl_ipv4("tcp_syncookies");
 	struct xsc_settings cfg;
 	struct xdp_result r;
 	struct pkt_spec syn;

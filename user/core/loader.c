@@ -34,23 +34,6 @@
 #define XDP_PROG_NAME "xdp_syncookie"
 #define TC_PROG_NAME "tc_handoff"
 
-/* A sysctl of this network namespace (where the interface lives) as a number, or -1. */
-static int sysctl_int(const char *name)
-{
-	char path[128];
-	FILE *f;
-	int v;
-
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/%s", name);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%d", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
 const char *xsc_handoff_name(int handoff)
 {
 	return handoff == XSC_HANDOFF_KERNEL ? "kernel" : handoff == XSC_HANDOFF_REQSK ? "reqsk" :
@@ -65,7 +48,7 @@ const char *xsc_handoff_name(int handoff)
 static void kernel_handoff_settings(const char *what, struct xsc_settings *s)
 {
 	unsigned int ws = kernel_wscale();
-	int ts = sysctl_int("tcp_timestamps");
+	int ts = sysctl_ipv4("tcp_timestamps");
 
 	if (ts != 2) {
 		s->flags &= ~XSC_F_OFFER_TS;
@@ -74,18 +57,18 @@ static void kernel_handoff_settings(const char *what, struct xsc_settings *s)
 			  "the MSS (no window scaling, SACK, ECN or timestamps). "
 			  "sysctl -w net.ipv4.tcp_timestamps=2 keeps them all\n", what, ts);
 	}
-	if (sysctl_int("tcp_sack") == 0)
+	if (sysctl_ipv4("tcp_sack") == 0)
 		s->flags &= ~XSC_F_OFFER_SACK;
-	if (sysctl_int("tcp_ecn") == 0)
+	if (sysctl_ipv4("tcp_ecn") == 0)
 		s->flags &= ~XSC_F_OFFER_ECN;
-	if (sysctl_int("tcp_window_scaling") == 0)
+	if (sysctl_ipv4("tcp_window_scaling") == 0)
 		s->flags |= XSC_F_NO_WSCALE;
 	if (s->wscale != ws)
 		pr_notice("%s: --wscale %u is not used with the kernel handoff: the kernel gives the "
 			  "connection its own window scale (%u here), so the SYN-ACK says that\n",
 			  what, s->wscale, ws);
 	s->wscale = ws;
-	if (sysctl_int("tcp_syncookies") == 1)
+	if (sysctl_ipv4("tcp_syncookies") == 1)
 		pr_notice("%s: net.ipv4.tcp_syncookies is 1: XDP can answer a port's SYNs only while "
 			  "its listener's SYN queue is full, and the kernel answers them before that; "
 			  "sysctl -w net.ipv4.tcp_syncookies=2 lets XDP answer from the first SYN (the "
@@ -117,7 +100,7 @@ static int check_kernel(const char *what, int requested, struct xsc_settings *s)
 		return -ENOTSUP;
 	}
 	/* The kernel resets cookie handshakes when syncookies are off in this netns. */
-	if (sysctl_int("tcp_syncookies") == 0) {
+	if (sysctl_ipv4("tcp_syncookies") == 0) {
 		pr_err("%s: net.ipv4.tcp_syncookies is 0 here; the kernel accepts cookie "
 		       "handshakes only when it is 1 or 2 (sysctl -w net.ipv4.tcp_syncookies=1)\n",
 		       what);

@@ -33,6 +33,22 @@ unsigned long kernel_wscale(void)
 	return ws;
 }
 
+int sysctl_ipv4(const char *name)
+{
+	char path[128];
+	FILE *f;
+	int v;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
 void settings_defaults(struct xsc_settings *s)
 {
 	*s = (struct xsc_settings){
