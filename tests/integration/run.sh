@@ -19,11 +19,12 @@ TESTS+=(service_prometheus service_reload service_stop)
 TESTS+=(lists_deny_flood lists_allow_engaged lists_million fleet_keys replace_under_flood lock_race
 	lock_quiet_stdout budget_prefix generic_same_verdicts)
 TESTS+=(iface_deleted_flood)
+TESTS+=(kernel_timestamps)
 # The kernel handoff's subset (README, "Other kernels"): XSC_TEST_HANDOFF=kernel runs it
 # with --handoff kernel, the server's tcp_timestamps at 2 and its tcp_syncookies at
 # XSC_TEST_SYNCOOKIES (2 unless set).
 KERNEL_SUBSET=(handshake_native handshake_skb iperf3 client_options forged_acks
-	preexisting_connection engage_flood engage_quiet)
+	preexisting_connection engage_flood engage_quiet kernel_timestamps)
 HANDOFF=${XSC_TEST_HANDOFF:-}
 # A kernel without bpf_sk_assign_tcp_reqsk() (before 6.9) has the kernel handoff only.
 if [ -z "$HANDOFF" ] && ! grep -qw bpf_sk_assign_tcp_reqsk /proc/kallsyms; then
@@ -342,6 +343,36 @@ t_client_options()
 		done
 		lab_cli sysctl -qw "net.ipv4.$knob=1"
 	done
+}
+
+# The kernel handoff with the server's tcp_timestamps at 1 (Linux's default): the kernel
+# would shift the echoed timestamp by its secret offset, so the SYN-ACK carries none and the
+# connections keep the MSS alone; at 2 they keep everything (as handshake_test checks).
+t_kernel_timestamps()
+{
+	local fam profile want out
+
+	start_server echo
+	lab_srv sysctl -qw net.ipv4.tcp_syncookies=2 net.ipv4.tcp_timestamps=1
+	out=$(lab_xsc attach "$LAB_SRV_IF_CLI" --engage always --handoff kernel 2>&1) ||
+		fail "attach --handoff kernel: $out"
+	grep -q "tcp_timestamps is 1.*keep only the MSS" <<<"$out" ||
+		fail "attach did not say what tcp_timestamps=1 costs: $out"
+	for fam in 4 6; do
+		snap "$WORK/before.json"
+		handshakes "ts1-$fam" "$(dst_of $fam)" 10
+		snap "$WORK/after.json"
+		expect_eq "IPv$fam connections" "$HS_OK" 10
+		expect_eq "IPv$fam kernel SYN-ACKs" "$HS_SRV_SYNACKS" 0
+		expect_ge "IPv$fam kernel cookie ACKs" \
+			"$(delta "$WORK/before.json" "$WORK/after.json" ack_kernel_cookie)" 10
+		want="no-ts no-sack no-wscale mss:1460"
+		[ "$fam" = 4 ] || want="no-ts no-sack no-wscale mss:1440"
+		profile=$(sort -u <<<"$HS_PROFILE")
+		[ "$profile" = "$want" ] || fail "IPv$fam sockets '$profile', want '$want'"
+		note "server tcp_timestamps=1, IPv$fam: $profile"
+	done
+	xsc detach "$LAB_SRV_IF_CLI"
 }
 
 # Both server settings that keep Linux's cookies on: 1 (on overflow) and 2 (always).
