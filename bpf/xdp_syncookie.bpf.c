@@ -55,17 +55,15 @@ static __always_inline int syn_own_cookie(const struct pkt *p, const struct xsc_
 	const struct xsc_keycache_entry *ks;
 	__u32 cur = kr->gen & 1, slot, ts_bits;
 	struct xsc_keycache *kc;
-	struct cookie_flow flow;
 	__u64 tai;
 
-	cookie_flow_init(&flow, p, p->seq);
 	kc = keys_cache();
 	if (!kc)
 		return XSC_STAT_DROP_INTERNAL;
 	tai = keys_clock_ns(kc, now);
 	slot = cookie_slot(tai);
 	ks = keys_slot(kc, &kr->master[cur], cur, slot);
-	args->cookie = cookie_make(&ks->key, &flow, &args->data, slot, &ts_bits);
+	args->cookie = cookie_make(&ks->key, p, &args->data, slot, &ts_bits);
 	/* The TSval's high bits are a clock, offset by a derived value so it reveals neither
 	 * the host's clock nor key material; its low bits are cookie. */
 	args->tsval = (((__u32)(tai >> TS_CLOCK_SHIFT) + ks->ts_offset) &
@@ -211,7 +209,6 @@ __noinline int handle_ack(xsc_ctx_t *ctx, const struct pkt *p, __u8 mode,
 	struct tcp_opts opts = {};
 	struct cookie_data data;
 	struct xsc_keycache *kc;
-	struct cookie_flow flow;
 	struct bpf_sock *sk;
 	bool kernel_cookies, ts;
 	__u64 now;
@@ -244,9 +241,7 @@ __noinline int handle_ack(xsc_ctx_t *ctx, const struct pkt *p, __u8 mode,
 		/* A cookie made with timestamps is checked with the TSecr the ACK echoes. */
 		tcpopt_parse(ctx, p, &opts, false);
 		ts = opts.ts_ok && !opts.malformed;
-		cookie_flow_init(&flow, p, p->seq - 1);
-		if (cookie_check(kr, kc, &flow, p->ack_seq - 1, ts, opts.tsecr,
-				 keys_clock_ns(kc, now), &data)) {
+		if (cookie_check(kr, kc, p, ts, opts.tsecr, keys_clock_ns(kc, now), &data)) {
 			bpf_sk_release(sk);
 			return ack_to_handoff(ctx, p, &data, &opts);
 		}

@@ -40,26 +40,6 @@ struct cookie_data {
 	__u8 ws_code;		/* without timestamps: wscale's index in wscale_plain */
 };
 
-/* Everything the hash covers that comes from the packet, client -> server. */
-struct cookie_flow {
-	__be32 saddr[4];	/* IPv4 uses [0] only */
-	__be32 daddr[4];
-	__be16 sport;		/* client port */
-	__be16 dport;		/* server port */
-	__u32 client_isn;	/* the SYN's sequence number */
-	__u32 family;		/* 4 or 6 */
-};
-
-static __always_inline void cookie_flow_init(struct cookie_flow *f, const struct pkt *p, __u32 isn)
-{
-	__builtin_memcpy(f->saddr, p->saddr, sizeof(f->saddr));
-	__builtin_memcpy(f->daddr, p->daddr, sizeof(f->daddr));
-	f->sport = p->sport;
-	f->dport = p->dport;
-	f->client_isn = isn;
-	f->family = p->family;
-}
-
 /* The cookie slot a CLOCK_TAI time falls in. */
 static __always_inline __u32 cookie_slot(__u64 tai_ns)
 {
@@ -114,42 +94,47 @@ static __always_inline __u32 cookie_meta(const struct cookie_data *d)
 }
 
 /*
- * SipHash-1-3 of the addresses, ports and client ISN, then a 6-byte tail of the full
- * slot, the mode and option bits (cookie_meta) and the family. The byte layout is in docs/design.md;
- * the unit tests rebuild it with an independent SipHash.
+ * SipHash-1-3 of the addresses, ports (client -> server, as the packet has them) and client
+ * ISN, then a 6-byte tail of the full slot, the mode and option bits (cookie_meta) and the
+ * family. The byte layout is in docs/design.md; the unit tests rebuild it with an
+ * independent SipHash.
+ *
+ * Read from the parsed packet itself: a copy of the flow in the caller's frame cost
+ * handle_syn() and handle_ack() 48 bytes of stack each, and Linux 6.1 counts the SYN
+ * path's frames together against its 512 bytes with each rounded up to 32.
  *
  * Inlined into handle_syn() and handle_ack(), which are global functions: the
  * verifier walks it once per caller, not once per parser path.
  */
-static __always_inline __u64 cookie_hash(const struct xsc_key *key, const struct cookie_flow *f,
-					 __u32 slot, __u32 meta)
+static __always_inline __u64 cookie_hash(const struct xsc_key *key, const struct pkt *p,
+					 __u32 client_isn, __u32 slot, __u32 meta)
 {
 	__u64 m[SIP_MAX_WORDS];
 	__u64 ports_isn, tail;
 
-	if (!key || !f)
+	if (!key || !p)
 		return 0;
-	ports_isn = (__u64)f->sport | (__u64)f->dport << 16 | (__u64)f->client_isn << 32;
-	tail = (__u64)slot | (__u64)(meta | f->family << 12) << 32;
-	if (f->family == 4) {
-		m[0] = (__u64)f->saddr[0] | (__u64)f->daddr[0] << 32;
+	ports_isn = (__u64)p->sport | (__u64)p->dport << 16 | (__u64)client_isn << 32;
+	tail = (__u64)slot | (__u64)(meta | (__u32)p->family << 12) << 32;
+	if (p->family == 4) {
+		m[0] = (__u64)p->saddr[0] | (__u64)p->daddr[0] << 32;
 		m[1] = ports_isn;
 		return siphash13(key, m, 2, tail);
 	}
-	m[0] = (__u64)f->saddr[0] | (__u64)f->saddr[1] << 32;
-	m[1] = (__u64)f->saddr[2] | (__u64)f->saddr[3] << 32;
-	m[2] = (__u64)f->daddr[0] | (__u64)f->daddr[1] << 32;
-	m[3] = (__u64)f->daddr[2] | (__u64)f->daddr[3] << 32;
+	m[0] = (__u64)p->saddr[0] | (__u64)p->saddr[1] << 32;
+	m[1] = (__u64)p->saddr[2] | (__u64)p->saddr[3] << 32;
+	m[2] = (__u64)p->daddr[0] | (__u64)p->daddr[1] << 32;
+	m[3] = (__u64)p->daddr[2] | (__u64)p->daddr[3] << 32;
 	m[4] = ports_isn;
 	return siphash13(key, m, 5, tail);
 }
 
 /* The cookie for a SYN, with the current master's key for the slot: the ISN, and with
  * timestamps the 14 low bits of our TSval (the rest of the TSval is clock). */
-static __always_inline __u32 cookie_make(const struct xsc_key *slot_key, const struct cookie_flow *f,
+static __always_inline __u32 cookie_make(const struct xsc_key *slot_key, const struct pkt *syn,
 					 const struct cookie_data *d, __u32 slot, __u32 *ts_bits)
 {
-	__u64 hash = cookie_hash(slot_key, f, slot, cookie_meta(d));
+	__u64 hash = cookie_hash(slot_key, syn, syn->seq, slot, cookie_meta(d));
 	__u32 low = (slot & XSC_COOKIE_SLOT_MASK) | d->mss_idx << XSC_COOKIE_MSS_SHIFT;
 
 	if (d->ts) {
@@ -202,7 +187,8 @@ static __always_inline bool cookie_slot_of(__u32 cookie, __u32 now_slot, __u32 *
 
 /* A final ACK's cookie as it claims to be: what it carried, decoded. */
 struct cookie_claim {
-	__u32 isn;		/* ack_seq - 1 */
+	__u32 client_isn;	/* the client's, seq - 1 */
+	__u32 isn;		/* ours, ack_seq - 1 */
 	__u32 tsecr;		/* with timestamps: our TSval, echoed */
 	__u32 slot;		/* the full slot its low bits name */
 	struct cookie_data d;
@@ -212,19 +198,19 @@ struct cookie_claim {
  * twice (current and previous master), handle_ack's frame passed the verifier's 512-byte
  * stack limit with clang 19. */
 static __noinline bool cookie_hash_ok(const struct xsc_keyring *kr, struct xsc_keycache *c,
-				      __u32 idx, const struct cookie_flow *f,
+				      __u32 idx, const struct pkt *p,
 				      const struct cookie_claim *cl)
 {
 	const struct xsc_key *master;
 	__u64 hash;
 
-	if (!kr || !c || !f || !cl)
+	if (!kr || !c || !p || !cl)
 		return false;
 	master = &kr->master[idx & 1];
 	if (!xsc_key_set(master))	/* an all-zero master is known to everyone */
 		return false;
-	hash = cookie_hash(&keys_slot(c, master, idx, cl->slot)->key, f, cl->slot,
-			   cookie_meta(&cl->d));
+	hash = cookie_hash(&keys_slot(c, master, idx, cl->slot)->key, p, cl->client_isn,
+			   cl->slot, cookie_meta(&cl->d));
 	if (!cl->d.ts)
 		return (__u32)(hash >> 40) == cl->isn >> XSC_COOKIE_PLAIN_HASH_SHIFT;
 	return (__u32)(hash >> 37) == cl->isn >> XSC_COOKIE_TS_HASH_SHIFT &&
@@ -233,16 +219,17 @@ static __noinline bool cookie_hash_ok(const struct xsc_keyring *kr, struct xsc_k
 }
 
 /*
- * Checks the final ACK's cookie: isn = ack_seq - 1, and with ts its TSecr. In the slot its
+ * Checks the final ACK's cookie: ack_seq - 1, and with ts its TSecr. In the slot its
  * low bits name: against the current master, then, within a validity window of the
  * rotation that retired it, the previous one (that second SipHash is paid only by ACKs that
  * fail the first, and only in those two minutes). now is CLOCK_TAI. Fills d on success.
  */
 static __always_inline bool cookie_check(const struct xsc_keyring *kr, struct xsc_keycache *c,
-					 const struct cookie_flow *f, __u32 isn, bool ts, __u32 tsecr,
-					 __u64 now, struct cookie_data *d)
+					 const struct pkt *ack, bool ts, __u32 tsecr, __u64 now,
+					 struct cookie_data *d)
 {
-	struct cookie_claim cl = { .isn = isn, .tsecr = tsecr };
+	__u32 isn = ack->ack_seq - 1;
+	struct cookie_claim cl = { .client_isn = ack->seq - 1, .isn = isn, .tsecr = tsecr };
 	__u32 cur = kr->gen & 1;
 
 	if (!cookie_slot_of(isn, cookie_slot(now), &cl.slot))
@@ -250,8 +237,8 @@ static __always_inline bool cookie_check(const struct xsc_keyring *kr, struct xs
 	cookie_decode(isn, ts, tsecr, &cl.d);
 	if (cl.d.ts && cl.d.wscale > XSC_MAX_WSCALE && cl.d.wscale != XSC_COOKIE_WSCALE_NONE)
 		return false;	/* never made: no need to hash */
-	if (!cookie_hash_ok(kr, c, cur, f, &cl) &&
-	    (now >= kr->prev_until || !cookie_hash_ok(kr, c, cur ^ 1, f, &cl)))
+	if (!cookie_hash_ok(kr, c, cur, ack, &cl) &&
+	    (now >= kr->prev_until || !cookie_hash_ok(kr, c, cur ^ 1, ack, &cl)))
 		return false;
 	*d = cl.d;
 	return true;

@@ -84,13 +84,19 @@ struct csum_walk {
 static long csum_walk_step(__u32 index, struct csum_walk *w)
 {
 	__u8 buf[CSUM_CHUNK] = {};	/* zero padding makes odd tails sum correctly */
-	__u32 left, n, padded;
+	__u32 last, n, padded;
 
 	if (w->off >= w->end)
 		return 1;
-	left = w->end - w->off;
-	n = left >= CSUM_CHUNK ? CSUM_CHUNK : left & (CSUM_CHUNK - 1);
-	if (n == 0 || ctx_load_bytes(w->ctx, w->off, buf, n)) {
+	/* n = min(bytes left, CSUM_CHUNK), at least 1 here. Linux 6.1 learns no bound from
+	 * "n != 0" and bpf_xdp_load_bytes() refuses a size that may be 0, so n is built as
+	 * 1 + a checked index of the last byte (hidden from clang, which would fold it). */
+	last = w->end - w->off - 1;
+	barrier_var(last);
+	if (last >= CSUM_CHUNK)
+		last = CSUM_CHUNK - 1;
+	n = last + 1;
+	if (ctx_load_bytes(w->ctx, w->off, buf, n)) {
 		w->failed = true;
 		return 1;
 	}

@@ -108,8 +108,9 @@ static __always_inline const struct xsc_keycache_entry *keys_slot(struct xsc_key
 {
 	struct xsc_keycache_entry *e;
 
-	/* idx: the master's place in the keyring, so current and previous keep apart. */
-	e = &c->e[((idx & 1) << 2 | (slot & 3)) & (XSC_KEYCACHE_ENTRIES - 1)];
+	/* idx: the master's place in the keyring, so current and previous keep apart. Linux
+	 * 6.1 loses the bound of an OR of two registers: the index is masked after it. */
+	e = &c->e[xsc_mask_kept((idx & 1) << 2 | (slot & 3), XSC_KEYCACHE_ENTRIES - 1)];
 	if (e->slot != slot || e->master.k0 != master->k0 || e->master.k1 != master->k1 ||
 	    !xsc_key_set(&e->key))
 		keys_derive(e, master, slot);

@@ -37,6 +37,18 @@
 #define L2_OFF_MASK 0x1f	/* Ethernet + two tags: at most 22 */
 #define L4_OFF_MASK 0x3fff	/* covers IPv6 with XSC_IPV6_MAX_EXT extension headers */
 
+/*
+ * x & mask, for a bound clang 19 can prove but Linux 6.1's verifier cannot see (it keeps
+ * no range through an OR with a register or a byte swap). The empty asm hides x's range
+ * from clang, which would otherwise drop the AND as redundant: one instruction.
+ */
+#define xsc_mask_kept(x, mask)                 \
+	({                                     \
+		typeof(x) __kept = (x);        \
+		barrier_var(__kept);           \
+		__kept & (mask);               \
+	})
+
 #define TCP_HLEN 20
 #define TCP_MAX_OPTLEN 40
 #define TH_FIN 0x01

@@ -82,13 +82,19 @@ malformed:
 __noinline int tcpopt_walk(xsc_ctx_t *ctx, const struct pkt *p, struct tcp_opts *o)
 {
 	struct optwalk w = {};
-	__u32 optlen;
+	__u32 optlen, last;
 
 	if (!p || !o)
 		return XSC_STAT_DROP_INTERNAL;
-	optlen = p->tcp_hlen - TCP_HLEN;
-	if (optlen == 0 || optlen > TCP_MAX_OPTLEN)
+	/* Linux 6.1 learns no bound from "optlen != 0" and bpf_xdp_load_bytes() refuses a
+	 * size that may be 0, so the size is built as 1 + the checked index of the last
+	 * option byte (hidden from clang, which would pass the unchecked optlen). No options
+	 * wraps round to above the limit. */
+	last = p->tcp_hlen - TCP_HLEN - 1;
+	barrier_var(last);
+	if (last >= TCP_MAX_OPTLEN)
 		return XSC_CONTINUE;
+	optlen = last + 1;
 	w.out = o;
 	w.len = optlen;
 	if (ctx_load_bytes(ctx, p->l4_off + TCP_HLEN, w.buf, optlen)) {

@@ -36,7 +36,8 @@ static __always_inline const struct xsc_policy *policy_get(void)
 
 static __always_inline __u8 policy_port(const struct xsc_policy *pol, __be16 port)
 {
-	return pol->port[bpf_ntohs(port)];
+	/* Linux 6.1 keeps no bound through a byte swap (BPF_END): masked to 16 bits again. */
+	return pol->port[xsc_mask_kept((__u32)bpf_ntohs(port), XSC_PORTS - 1)];
 }
 
 /* The mode a port follows: its own, or the interface's default. */
