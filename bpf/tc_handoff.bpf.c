@@ -13,9 +13,12 @@ char LICENSE[] SEC("license") = "GPL";
 #define TC_ACT_SHOT 2
 
 /* Linux 6.9+: creates the request socket a cookie stands for, so the listener accepts
- * the ACK (cookie_v4_check() alone refuses cookies it did not issue). */
+ * the ACK (cookie_v4_check() alone refuses cookies it did not issue). Weak, so that the
+ * one object also loads on older kernels (Debian 12's 6.1), where libbpf 1.1.2 leaves its
+ * address 0 and the verifier removes the guarded call as dead code (docs/kernels.md).
+ * attach never puts this program on such a kernel: it takes the kernel handoff there. */
 extern int bpf_sk_assign_tcp_reqsk(struct __sk_buff *skb, struct sock *sk,
-				   struct bpf_tcp_req_attrs *attrs, int attrs__sz) __ksym;
+				   struct bpf_tcp_req_attrs *attrs, int attrs__sz) __ksym __weak;
 
 /* The frame is parsed again, with the same parser as XDP: TC sees it after the stack has
  * moved the outer VLAN tag into skb->vlan_tci, so the offsets XDP saw no longer hold. */
@@ -37,6 +40,9 @@ static __always_inline int handoff(struct __sk_buff *skb, const struct xsc_hando
 	struct tcp_sock *tp;
 	int err;
 
+	/* libbpf 1.2's bpf_ksym_exists() is this test; 1.1.2 has no such macro. */
+	if (!bpf_sk_assign_tcp_reqsk)
+		return XSC_STAT_DROP_HANDOFF_UNSUPPORTED;
 	if (parse_packet(skb, &p, &xsc_cfg) != XSC_CONTINUE)
 		return XSC_STAT_DROP_HANDOFF_UNPARSED;
 	sk = sock_lookup(skb, &p);
