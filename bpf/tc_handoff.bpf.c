@@ -20,11 +20,33 @@ char LICENSE[] SEC("license") = "GPL";
 extern int bpf_sk_assign_tcp_reqsk(struct __sk_buff *skb, struct sock *sk,
 				   struct bpf_tcp_req_attrs *attrs, int attrs__sz) __ksym __weak;
 
+/*
+ * struct bpf_tcp_req_attrs as Linux 6.9 lays it out, declared here rather than taken from
+ * vmlinux.h, whose types are CO-RE relocated: on a kernel without the type (6.1) libbpf
+ * would refuse the object for a relocation in code that never runs there. The kfunc takes
+ * it as memory with its size (attrs__sz), so nothing needs relocating.
+ */
+struct xsc_req_attrs {
+	__u32 rcv_tsval;
+	__u32 rcv_tsecr;
+	__u16 mss;
+	__u8 rcv_wscale;
+	__u8 snd_wscale;
+	__u8 ecn_ok;
+	__u8 wscale_ok;
+	__u8 sack_ok;
+	__u8 tstamp_ok;
+	__u8 usec_ts_ok;
+	__u8 reserved[3];
+};
+_Static_assert(sizeof(struct xsc_req_attrs) == sizeof(struct bpf_tcp_req_attrs),
+	       "the kfunc's attributes changed shape");
+
 /* The frame is parsed again, with the same parser as XDP: TC sees it after the stack has
  * moved the outer VLAN tag into skb->vlan_tci, so the offsets XDP saw no longer hold. */
 static __always_inline int handoff(struct __sk_buff *skb, const struct xsc_handoff_meta *m)
 {
-	struct bpf_tcp_req_attrs attrs = {
+	struct xsc_req_attrs attrs = {
 		.rcv_tsval = m->rcv_tsval,
 		.rcv_tsecr = m->rcv_tsecr,
 		.mss = m->mss,
@@ -58,7 +80,8 @@ static __always_inline int handoff(struct __sk_buff *skb, const struct xsc_hando
 		bpf_sk_release(sk);
 		return XSC_STAT_DROP_HANDOFF_FAILED;
 	}
-	err = bpf_sk_assign_tcp_reqsk(skb, (struct sock *)tp, &attrs, sizeof(attrs));
+	err = bpf_sk_assign_tcp_reqsk(skb, (struct sock *)tp, (struct bpf_tcp_req_attrs *)&attrs,
+				      sizeof(attrs));
 	bpf_sk_release(sk);
 	return err ? XSC_STAT_DROP_HANDOFF_FAILED : XSC_STAT_PASS_HANDOFF_OK;
 }

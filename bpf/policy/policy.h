@@ -11,11 +11,14 @@
  * returns from that update only after every program that could still see the old one
  * has finished, so each packet sees one policy, whole.
  */
+/* Sizes, not BTF types: user space creates the inner maps without BTF, and Linux 6.1 takes
+ * an inner map only if it matches the template in that as well (bpf_map_meta_equal()
+ * compares timer_off, -EINVAL without BTF but -ENOENT with a value type that has none). */
 struct policy_inner {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct xsc_policy);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct xsc_policy));
 };
 
 struct {

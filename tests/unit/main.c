@@ -22,6 +22,7 @@ int main(int argc, char **argv)
 {
 	struct xsc_policy *pol = malloc(sizeof(*pol));
 	bool packets_only;
+	int err;
 
 	cpu_set_t cpus;
 
@@ -43,8 +44,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	harness_policy_always(pol);
-	if (harness_set_policy(pol)) {
-		printf("test_unit: installing the policy failed\n0 passed, 1 failed\n");
+	err = harness_set_policy(pol);
+	if (err) {
+		printf("test_unit: installing the policy failed: %s\n0 passed, 1 failed\n",
+		       strerror(-err));
 		return 1;
 	}
 	free(pol);
