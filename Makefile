@@ -223,7 +223,7 @@ fuzz: $(BUILD)/fuzz_packets
 
 # Every suite runs even when an earlier one fails; the target fails if any did.
 check: deps
-	$(Q)$(MAKE) --no-print-directory all $(BUILD)/fuzz_packets
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/fuzz_packets $(KERNEL_BENCH)
 	$(Q)$(MAKE) --no-print-directory asan fuzz-parsers-build
 	$(Q)./tests/run_all.sh
 

@@ -15,6 +15,10 @@ export FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 suites+=(./tests/cli/test_cli_asan.sh)
 # The config, list-file and key-file parsers under libFuzzer, 10 s each (make fuzz-parsers-build).
 suites+=(./tests/fuzz/run_parsers.sh)
+# Debian 12's own kernel (6.1) in an emulated guest, the part that takes about a minute:
+# the guest itself, the objects' load and the BPF unit suite. make check-kernels runs the
+# rest (CLI, parsers, the kernel handoff's integration subset: 7 to 10 minutes more).
+suites+=("./tests/kernels/run.sh -k debian12 guest objects unit")
 total_passed=0
 total_failed=0
 rc=0

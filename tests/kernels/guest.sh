@@ -38,6 +38,11 @@ setup()
 	fsmount devtmpfs /dev
 	fsmount devpts /dev/pts gid=5,mode=620,ptmxmode=666
 	fsmount tmpfs /dev/shm mode=1777
+	# What udev or systemd would make: bash's process substitution reads /dev/fd/N.
+	ln -sfn /proc/self/fd /dev/fd
+	ln -sfn /proc/self/fd/0 /dev/stdin
+	ln -sfn /proc/self/fd/1 /dev/stdout
+	ln -sfn /proc/self/fd/2 /dev/stderr
 	# The host's /run (its netns mounts, its lock file) must not show through the overlay;
 	# /tmp may (a checkout can live there), and the overlay keeps the guest's writes.
 	fsmount tmpfs /run mode=0755
