@@ -412,6 +412,10 @@ static uint16_t established_port;
 #define PORT_ALWAYS 80		/* engage always: every SYN answered, as before engage existed */
 #define PORT_ENGAGED 81		/* engage auto, engaged for the whole run */
 #define PORT_QUIET 82		/* engage auto, never engaged: SYNs go to the kernel */
+/* engage always, for the kernel-handoff rows: a listener of its own, since each of its
+ * SYN-ACKs stamps the listener, and a stamped listener makes every forged ACK to it pay
+ * for the kernel-cookie check as well */
+#define PORT_KERNEL 83
 
 /* A SYN's spec turned into the client's final ACK for its SYN-ACK (cookie, TSval). */
 static void final_ack(struct pkt_spec *s, uint32_t cookie, uint32_t tsval)
@@ -480,7 +484,7 @@ static int build_cases(struct bench_case *c)
 
 	/* The kernel handoff: the kernel's cookie, and the final ACK the kernel's check takes. */
 	pkt_spec_linux_syn(&s, 4);
-	s.dport = PORT_ALWAYS;
+	s.dport = PORT_KERNEL;
 	n = add_case(c, n, "SYN, kernel handoff, IPv4", &s, kernel_prog_fd, XDP_TX,
 		     XSC_STAT_TX_SYN_COOKIE);
 	if (cookie_for(kernel_prog_fd, c[n - 1].frame, c[n - 1].len, &cookie, &tsval))
@@ -536,6 +540,7 @@ static int listeners(void)
 	    system("sysctl -qw net.core.somaxconn=2147483647"))
 		return -1;
 	if (listen_on(PORT_ALWAYS, 16) < 0 || listen_on(PORT_ENGAGED, 16) < 0 ||
+	    listen_on(PORT_KERNEL, 16) < 0 ||
 	    listen_on(PORT_QUIET, 2147483647) < 0)
 		return -1;
 	/* One established connection over loopback, for the established-ACK case: the
@@ -596,6 +601,7 @@ static int set_policy(int policy_fd, int port_state_fd)
 	pol.engage = XSC_ENGAGE_AUTO;
 	budgets_unreachable(&pol);
 	pol.port[PORT_ALWAYS] |= XSC_ENGAGE_ALWAYS << XSC_PORT_MODE_SHIFT;
+	pol.port[PORT_KERNEL] |= XSC_ENGAGE_ALWAYS << XSC_PORT_MODE_SHIFT;
 	pol.syn_rate_high = pol.syn_rate_low = UINT32_MAX;
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	e.st.engaged_since = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
