@@ -231,7 +231,8 @@ check: deps
 # machine's root read-only and runs KERNEL_SUITES inside. debian12 is Debian 12's stock
 # 6.1 kernel, fetched with apt-get download into build/kernels/cache (never installed);
 # see tests/kernels/run.sh --help for the others (a package name, host, a bzImage path).
-# Separate from check: see README, "Other kernels".
+# make check runs its guest, objects and unit suites; the rest takes 12 minutes more
+# under emulation: see README, "Other kernels".
 KERNELS ?= debian12
 # integration: on a kernel without bpf_sk_assign_tcp_reqsk() the suite runs the kernel
 # handoff's subset by itself (KERNEL_SUBSET in tests/integration/run.sh).
