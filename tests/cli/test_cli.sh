@@ -87,6 +87,12 @@ nothing_left() {
 	if [ -z "$what" ]; then ok "$name"; else out=""; bad "$name" "left behind:$what"; fi
 }
 
+# no_pins NAME: nothing pinned in the bpffs at all, libxdp's dispatcher pins included.
+no_pins() {
+	out=$(find "$fs" -mindepth 1 ! -type d ! -name progs.debug ! -name maps.debug)
+	if [ -z "$out" ]; then ok "$1"; else bad "$1" "pins left"; fi
+}
+
 expect "help lists the commands" 0 "attach.*detach|detach" help
 expect "no command is a usage error" 2 "Usage" 
 expect "unknown command" 2 "unknown command 'frobnicate'" frobnicate
@@ -143,6 +149,7 @@ expect "...an upgrade in place keeps it" 0 "v0: upgraded in place" attach v0 --r
 expect "...and it is still the kernel's" 0 "handoff kernel" status v0
 expect "detach the kernel handoff" 0 "v0: detached" detach v0
 nothing_left "...left nothing" v0
+no_pins "...not even libxdp's dispatcher pins"
 auto_handoff=reqsk	# where the kernel has bpf_sk_assign_tcp_reqsk() (6.9+)
 grep -qw bpf_sk_assign_tcp_reqsk /proc/kallsyms || auto_handoff=kernel
 expect "attach picks the handoff from the kernel's BTF" 0 "attach v0: handoff $auto_handoff" attach v0
@@ -648,10 +655,6 @@ no_clsact() {
 }
 
 # no_pins NAME: nothing pinned under the test's bpffs but the kernel's own debug files.
-no_pins() {
-	out=$(find "$fs" -mindepth 1 ! -type d ! -name progs.debug ! -name maps.debug)
-	if [ -z "$out" ]; then ok "$1"; else bad "$1" "pins left"; fi
-}
 
 # prog_ids IFACE: "XDP-ID TC-ID" as status shows them.
 prog_ids() {
