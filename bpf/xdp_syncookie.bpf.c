@@ -108,7 +108,8 @@ static __always_inline int syn_answer(xsc_ctx_t *ctx, const struct pkt *p,
 
 	if (kcookie_mode()) {
 		ret = kcookie_make(ctx, p, sk, &args.cookie);
-		args.tsval = kcookie_tsval(now, &args.data);
+		if (args.ts)	/* a 64-bit division: only for a SYN-ACK that carries it */
+			args.tsval = kcookie_tsval(now, &args.data);
 	} else {
 		ret = syn_own_cookie(p, kr, now, &args);
 	}
