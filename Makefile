@@ -10,7 +10,7 @@ BUILD := build
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(BUILD) -Iuser/core -Iuser/export
 BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -Wall -Werror -Iinclude -I$(BUILD) -D__TARGET_ARCH_x86
-LDLIBS := -lxdp -lbpf -lelf -lz -ljson-c
+LDLIBS := -lxdp -lbpf -lelf -lz -ljson-c -lnftables
 
 ifeq ($(V),1)
 Q :=
@@ -36,6 +36,8 @@ DEB_PACKAGES += libfuzzer-19-dev libclang-rt-19-dev
 # The kernel test bench (make check-kernels): qemu, a static busybox for the guest's
 # initramfs, cpio to pack it, kmod for depmod on the unpacked kernel and modprobe in the guest.
 DEB_PACKAGES += qemu-system-x86 busybox-static cpio kmod
+# Gateway mode (attach --gateway): its nftables table is written through libnftables.
+DEB_PACKAGES += libnftables-dev
 
 BPF_HEADERS := $(wildcard bpf/lib/*.h bpf/policy/*.h) $(wildcard include/xsc/*)
 # user/core is the library the tool, the tests and the benchmarks link; user/export formats

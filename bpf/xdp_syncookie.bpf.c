@@ -10,6 +10,7 @@
 #include "lib/settings.h"
 #include "lib/synack.h"
 #include "lib/kcookie.h"
+#include "lib/gateway.h"
 #include "policy/policy.h"
 #include "policy/engage.h"
 #include "policy/lists.h"
@@ -123,20 +124,39 @@ static __always_inline int syn_answer(xsc_ctx_t *ctx, const struct pkt *p,
 }
 
 /*
+ * A SYN the port's engage state decides on: cookie, or the kernel. sk is the listener (the
+ * kernel handoff makes its cookie on it), or NULL in gateway mode, where the listener is
+ * on a server behind this host and kr is NULL too (the kernel's secret makes the cookie).
+ */
+static __always_inline int syn_judge(xsc_ctx_t *ctx, const struct pkt *p,
+				     const struct xsc_policy *pol, __u8 mode,
+				     const struct xsc_keyring *kr, struct bpf_sock *sk)
+{
+	struct xsc_tally *tally;
+	bool engaged;
+	__u64 now;
+
+	now = bpf_ktime_get_coarse_ns();
+	engaged = engage_judge(pol, bpf_ntohs(p->dport), mode, sk, now, &tally);
+	if (mode == XSC_ENGAGE_NEVER)
+		return engaged ? XSC_STAT_PASS_SYN_MONITOR : XSC_STAT_PASS_SYN_QUIET;
+	if (!engaged && mode != XSC_ENGAGE_ALWAYS)
+		return XSC_STAT_PASS_SYN_QUIET;
+	return syn_answer(ctx, p, pol, kr, sk, now, tally);
+}
+
+/*
  * A SYN to a protected port. Only a SYN for a listener is ours to judge: a SYN to a closed
  * port goes to the kernel, which resets it as it always would (answering it would make
  * every port look open), and so does a SYN for a tuple the kernel knows (above all a
  * TIME_WAIT left by a server-side close, which a client reusing its port hits: the
  * kernel retires the old socket, where a cookie ACK would meet it and fail). For a
- * listener, the port's engage state decides: cookie, or the kernel.
+ * listener, the port's engage state decides.
  */
 __noinline int handle_syn(xsc_ctx_t *ctx, const struct pkt *p, const struct xsc_policy *pol,
 			  __u8 mode, const struct xsc_keyring *kr)
 {
-	struct xsc_tally *tally;
 	struct bpf_sock *sk;
-	bool engaged;
-	__u64 now;
 	int ret;
 
 	if (!p || !pol || !kr)
@@ -148,14 +168,7 @@ __noinline int handle_syn(xsc_ctx_t *ctx, const struct pkt *p, const struct xsc_
 		bpf_sk_release(sk);
 		return XSC_STAT_PASS_SYN_SOCKET;
 	}
-	now = bpf_ktime_get_coarse_ns();
-	engaged = engage_judge(pol, bpf_ntohs(p->dport), mode, sk, now, &tally);
-	if (mode == XSC_ENGAGE_NEVER)
-		ret = engaged ? XSC_STAT_PASS_SYN_MONITOR : XSC_STAT_PASS_SYN_QUIET;
-	else if (!engaged && mode != XSC_ENGAGE_ALWAYS)
-		ret = XSC_STAT_PASS_SYN_QUIET;
-	else	/* the kernel handoff makes its cookie on the listener */
-		ret = syn_answer(ctx, p, pol, kr, sk, now, tally);
+	ret = syn_judge(ctx, p, pol, mode, kr, sk);
 	bpf_sk_release(sk);
 	return ret;
 }
@@ -255,24 +268,15 @@ __noinline int handle_ack(xsc_ctx_t *ctx, const struct pkt *p, __u8 mode,
 	return XSC_STAT_DROP_ACK_NO_SOCKET;
 }
 
-static __always_inline int judge_tcp(xsc_ctx_t *ctx, const struct pkt *p,
-				     const struct xsc_policy *pol, __u8 mode)
+/* What the flags alone condemn: XSC_CONTINUE for a SYN, an ACK (with FIN, PSH, ...) or a RST. */
+static __always_inline int tcp_flags_check(__u8 flags)
 {
-	const struct xsc_keyring *kr;
-	__u8 flags = p->flags;
-
 	if (flags & TH_SYN) {
 		if (flags & TH_FIN)
 			return XSC_STAT_DROP_SYN_FIN;
 		if (flags & TH_RST)
 			return XSC_STAT_DROP_SYN_RST;
-		if (flags & TH_ACK)
-			return sock_has_connection(ctx, p) ? XSC_STAT_PASS_SYNACK_OWN :
-							     XSC_STAT_DROP_SYNACK_UNSOLICITED;
-	} else if (flags & TH_RST) {
-		return sock_has_connection(ctx, p) ? XSC_STAT_PASS_RST_OWN :
-						     XSC_STAT_DROP_RST_NO_SOCKET;
-	} else if (!(flags & TH_ACK)) {
+	} else if (!(flags & (TH_RST | TH_ACK))) {
 		/* RFC 9293: after the SYN, every segment but a RST carries ACK. */
 		if ((flags & (TH_FIN | TH_PSH | TH_URG)) == (TH_FIN | TH_PSH | TH_URG))
 			return XSC_STAT_DROP_XMAS;
@@ -280,6 +284,25 @@ static __always_inline int judge_tcp(xsc_ctx_t *ctx, const struct pkt *p,
 			return XSC_STAT_DROP_NULL_FLAGS;
 		return XSC_STAT_DROP_NO_ACK;
 	}
+	return XSC_CONTINUE;
+}
+
+static __always_inline int judge_tcp(xsc_ctx_t *ctx, const struct pkt *p,
+				     const struct xsc_policy *pol, __u8 mode)
+{
+	const struct xsc_keyring *kr;
+	__u8 flags = p->flags;
+	int ret;
+
+	ret = tcp_flags_check(flags);
+	if (ret != XSC_CONTINUE)
+		return ret;
+	if ((flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK))
+		return sock_has_connection(ctx, p) ? XSC_STAT_PASS_SYNACK_OWN :
+						     XSC_STAT_DROP_SYNACK_UNSOLICITED;
+	if (!(flags & TH_SYN) && (flags & TH_RST))
+		return sock_has_connection(ctx, p) ? XSC_STAT_PASS_RST_OWN :
+						     XSC_STAT_DROP_RST_NO_SOCKET;
 
 	/* No usable key: leave SYNs and ACKs to the kernel and say so (fail open). */
 	kr = keys_get();
@@ -288,6 +311,48 @@ static __always_inline int judge_tcp(xsc_ctx_t *ctx, const struct pkt *p,
 	if (flags & TH_SYN)
 		return handle_syn(ctx, p, pol, mode, kr);
 	return handle_ack(ctx, p, mode, kr);
+}
+
+/*
+ * Gateway mode: a segment to a protected port of a server behind this host. A flow that
+ * conntrack has confirmed passes, whatever its flags; so does what the kernel would not
+ * forward. Otherwise a SYN is judged as a host's is, but on its port's SYN rate alone (the
+ * server's queues are not ours to read); an ACK passes only with a valid kernel cookie, on
+ * to SYNPROXY; a RST or SYN-ACK of no flow is dropped before conntrack sees it.
+ */
+__noinline int gw_judge(xsc_ctx_t *ctx, const struct pkt *p, const struct xsc_policy *pol,
+			__u8 mode)
+{
+	__u8 flags;
+	int ret;
+
+	if (!p || !pol)
+		return XSC_STAT_DROP_INTERNAL;
+	flags = p->flags;
+	ret = tcp_flags_check(flags);
+	if (ret != XSC_CONTINUE)
+		return ret;
+	ret = gw_route(ctx, p);
+	if (ret != XSC_CONTINUE)
+		return ret;
+	if (gw_flow_known(ctx, p))
+		return XSC_STAT_PASS_GW_FLOW;
+	if ((flags & (TH_SYN | TH_ACK)) == TH_SYN)
+		return syn_judge(ctx, p, pol, mode, NULL, NULL);
+	if ((flags & (TH_SYN | TH_RST | TH_ACK)) != TH_ACK || !kernel_cookie_valid(ctx, p))
+		return XSC_STAT_DROP_GW_NO_FLOW;
+	/* SYNPROXY would verify an IPv6 checksum with the IPv4 routine and drop the ACK:
+	 * verified here instead, and marked so for TC (abi.h, XSC_META_GW_MAGIC). A partial
+	 * checksum (a local sender's) is one the stack already takes as good. */
+	if (p->family == 6 && !csum_tcp_partial(ctx, p)) {
+		ret = csum_verify_segment(ctx, p);
+		if (ret != XSC_CONTINUE)
+			return ret;
+		ret = gw_mark_checked(ctx);
+		if (ret != XSC_CONTINUE)
+			return ret;
+	}
+	return XSC_STAT_PASS_GW_ACK_COOKIE;
 }
 
 static __always_inline int judge(xsc_ctx_t *ctx, const struct pkt *p)
@@ -306,6 +371,8 @@ static __always_inline int judge(xsc_ctx_t *ctx, const struct pkt *p)
 		if (ret != XSC_CONTINUE)
 			return ret;
 	}
+	if (gateway_mode())
+		return gw_judge(ctx, p, pol, policy_mode(pol, port));
 	return judge_tcp(ctx, p, pol, policy_mode(pol, port));
 }
 

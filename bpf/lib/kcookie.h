@@ -35,9 +35,10 @@ struct {
 	__type(value, struct kcookie_scratch);
 } xsc_kc_scratch SEC(".maps");
 
+/* The kernel's cookie format: the kernel handoff, and gateway mode (SYNPROXY reads it). */
 static __always_inline bool kcookie_mode(void)
 {
-	return xsc_cfg.handoff == XSC_HANDOFF_KERNEL;
+	return xsc_cfg.handoff == XSC_HANDOFF_KERNEL || xsc_cfg.handoff == XSC_HANDOFF_SYNPROXY;
 }
 
 /*
@@ -46,6 +47,8 @@ static __always_inline bool kcookie_mode(void)
  * overflow time, which is what lets the kernel accept the final ACK (for two minutes).
  * -ENOENT: tcp_syncookies is 1 and the listener's SYN queue is not full (or its accept
  * queue is), so the kernel would not send a cookie itself and will not take one.
+ * Without a listener (sk NULL: gateway mode) the cookie is made from the headers alone,
+ * under the same secret, as netfilter SYNPROXY makes and checks its own.
  */
 static __always_inline int kcookie_make(xsc_ctx_t *ctx, const struct pkt *p, struct bpf_sock *sk,
 					__u32 *cookie)
@@ -67,11 +70,13 @@ static __always_inline int kcookie_make(xsc_ctx_t *ctx, const struct pkt *p, str
 	if (p->family == 4) {
 		if (l3 + IPV4_HLEN > data_end)
 			return XSC_STAT_DROP_INTERNAL;
-		ret = bpf_tcp_gen_syncookie(sk, l3, IPV4_HLEN, (struct tcphdr *)s->th, th_len);
+		ret = sk ? bpf_tcp_gen_syncookie(sk, l3, IPV4_HLEN, (struct tcphdr *)s->th, th_len) :
+			   bpf_tcp_raw_gen_syncookie_ipv4(l3, (struct tcphdr *)s->th, th_len);
 	} else {
 		if (l3 + IPV6_HLEN > data_end)
 			return XSC_STAT_DROP_INTERNAL;
-		ret = bpf_tcp_gen_syncookie(sk, l3, IPV6_HLEN, (struct tcphdr *)s->th, th_len);
+		ret = sk ? bpf_tcp_gen_syncookie(sk, l3, IPV6_HLEN, (struct tcphdr *)s->th, th_len) :
+			   bpf_tcp_raw_gen_syncookie_ipv6(l3, (struct tcphdr *)s->th, th_len);
 	}
 	if (ret == -KCOOKIE_ENOENT)
 		return XSC_STAT_PASS_SYN_KERNEL_QUEUE;

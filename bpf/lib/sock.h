@@ -57,14 +57,17 @@ struct listener_queues {
 	__u32 max_backlog;	/* the listen() backlog, capped by somaxconn */
 };
 
-/* Reads a listener's queues; false if sk is not a TCP socket. The fields are read through
+/* Reads a listener's queues; false if sk is NULL or not a TCP socket. The fields are read through
  * BTF (bpf_skc_to_tcp_sock); verified on Linux 6.18 to follow the real queue, one request
  * behind the SYN being judged. A SO_REUSEPORT listener shows its own queue, the one the
  * lookup's hash picked for this SYN, as the kernel's would. */
 static __always_inline bool listener_queues(struct bpf_sock *sk, struct listener_queues *q)
 {
-	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+	struct tcp_sock *tp;
 
+	if (!sk)	/* gateway mode: the listener is on a server behind this host */
+		return false;
+	tp = bpf_skc_to_tcp_sock(sk);
 	if (!tp)
 		return false;
 	q->qlen = tp->inet_conn.icsk_accept_queue.qlen.counter;

@@ -43,6 +43,10 @@ struct xsc_settings {
  * written before the kernel handoff existed reads as what it was. */
 #define XSC_HANDOFF_REQSK 0
 #define XSC_HANDOFF_KERNEL 1
+/* Gateway mode (attach --gateway): SYNs to servers behind this host get the kernel's
+ * cookies without a listener; netfilter SYNPROXY checks the final ACK and opens the
+ * connection to the server. */
+#define XSC_HANDOFF_SYNPROXY 2
 
 #define XSC_F_OFFER_TS (1 << 0)		/* answer timestamps when the client sends them */
 #define XSC_F_OFFER_SACK (1 << 1)	/* offer SACK when the client permits it */
@@ -171,6 +175,10 @@ struct xsc_handoff_meta {
 	__u8 tstamp_ok;
 };
 #define XSC_META_MAGIC 0x58534332	/* "XSC2" */
+/* Gateway mode: an IPv6 cookie ACK whose TCP checksum XDP verified. TC marks it so
+ * (CHECKSUM_UNNECESSARY): nft's synproxy expression checks an IPv6 segment's checksum
+ * with the IPv4 routine and drops every one it has to verify itself (Linux 6.1 to 6.18). */
+#define XSC_META_GW_MAGIC 0x58534347	/* "XSCG" */
 
 /* ---- policy: what is protected and when cookies engage (per interface, changed live) ---- */
 

@@ -9,7 +9,14 @@
 # (idempotent, safe from an EXIT trap); lab_srv/lab_cli/lab_atk CMD... run a command in a
 # namespace (the server's with LIBXDP_BPFFS pointing at the lab's private bpffs); lab_xsc
 # runs the xdp-syncookie CLI in the server namespace.
-# Run: lab.sh up [ID] | down ID | exec ID srv|cli|atk CMD... | list
+# Run: [LAB_BEHIND=1] lab.sh up [ID] | down ID | exec ID srv|cli|atk|bhd CMD... | list
+#
+# LAB_BEHIND=1 adds a backend server behind the server namespace, which then routes
+# between its two sides and the backend (gateway mode):
+#
+#   server srv-bhd ---- bhd0  backend
+#          198.18.3.1       198.18.3.2
+#          2001:2:0:3::1    2001:2:0:3::2
 #
 # No traffic leaves the lab: the namespaces have only their link routes (plus the server's
 # route for the spoofed 198.19.0.0/16 and 2001:2:0:ff::/64 towards the attacker), and every
@@ -36,6 +43,14 @@ LAB_SRV6=2001:2:0:1::1
 LAB_CLI6=2001:2:0:1::2
 LAB_SRV6_ATK=2001:2:0:2::1
 LAB_ATK6=2001:2:0:2::2
+LAB_SRV_IF_BHD=srv-bhd
+LAB_BHD_IF=bhd0
+LAB_SRV4_BHD=198.18.3.1
+LAB_BHD4=198.18.3.2
+LAB_SRV6_BHD=2001:2:0:3::1
+LAB_BHD6=2001:2:0:3::2
+LAB_MAC_SRV_BHD=02:00:c6:12:03:01
+LAB_MAC_BHD=02:00:c6:12:03:02
 LAB_SPOOF4=198.19.0.0/16
 LAB_SPOOF6=2001:2:0:ff::/64
 LAB_MAC_SRV_CLI=02:00:c6:12:01:01
@@ -46,6 +61,7 @@ export LAB_ROOT LAB_BUILD LAB_PY XSC LAB_XDP_PASS LAB_SYNFLOOD
 export LAB_SRV_IF_CLI LAB_SRV_IF_ATK LAB_CLI_IF LAB_ATK_IF LAB_SRV4 LAB_CLI4 LAB_SRV4_ATK LAB_ATK4
 export LAB_SRV6 LAB_CLI6 LAB_SRV6_ATK LAB_ATK6 LAB_SPOOF4 LAB_SPOOF6
 export LAB_MAC_SRV_CLI LAB_MAC_CLI LAB_MAC_SRV_ATK LAB_MAC_ATK
+export LAB_SRV_IF_BHD LAB_BHD_IF LAB_SRV4_BHD LAB_BHD4 LAB_SRV6_BHD LAB_BHD6 LAB_MAC_SRV_BHD LAB_MAC_BHD
 
 lab_log()
 {
@@ -59,9 +75,10 @@ lab_names()
 	LAB_SRV=xsc-srv-$LAB_ID
 	LAB_CLI=xsc-cli-$LAB_ID
 	LAB_ATK=xsc-atk-$LAB_ID
+	LAB_BHD=xsc-bhd-$LAB_ID
 	LAB_DIR=$LAB_RUN_DIR/xsc-lab-$LAB_ID
 	LAB_BPFFS=$LAB_DIR/bpffs
-	export LAB_ID LAB_SRV LAB_CLI LAB_ATK LAB_DIR LAB_BPFFS
+	export LAB_ID LAB_SRV LAB_CLI LAB_ATK LAB_BHD LAB_DIR LAB_BPFFS
 }
 
 # Both ends of a veth pair, created straight inside their namespaces (never in the host's).
@@ -167,8 +184,32 @@ lab_build()
 	mount -t bpf bpf "$LAB_BPFFS"
 	[ "$(ip netns exec "$LAB_SRV" sysctl -n net.ipv4.tcp_syncookies)" != 0 ] ||
 		ip netns exec "$LAB_SRV" sysctl -qw net.ipv4.tcp_syncookies=1
+	[ -z "${LAB_BEHIND:-}" ] || lab_build_behind
 	printf 'LAB_ID=%s\n' "$LAB_ID" >"$LAB_DIR/env"
 )
+
+# The backend behind the server namespace, which becomes its router. Each side routes
+# only the lab's own prefixes through it; the backend's replies to spoofed sources go back
+# the same way, to the attacker, whose kernel discards them.
+lab_build_behind()
+{
+	ip netns add "$LAB_BHD"
+	ip -n "$LAB_BHD" link set dev lo up
+	ip netns exec "$LAB_BHD" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+		net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.default.accept_ra=0
+	lab_veth "$LAB_SRV" "$LAB_SRV_IF_BHD" "$LAB_MAC_SRV_BHD" "$LAB_BHD" "$LAB_BHD_IF" "$LAB_MAC_BHD"
+	lab_addr "$LAB_SRV" "$LAB_SRV_IF_BHD" "$LAB_SRV4_BHD" "$LAB_SRV6_BHD"
+	lab_addr "$LAB_BHD" "$LAB_BHD_IF" "$LAB_BHD4" "$LAB_BHD6"
+	lab_neigh "$LAB_SRV" "$LAB_SRV_IF_BHD" "$LAB_BHD4" "$LAB_BHD6" "$LAB_MAC_BHD"
+	lab_neigh "$LAB_BHD" "$LAB_BHD_IF" "$LAB_SRV4_BHD" "$LAB_SRV6_BHD" "$LAB_MAC_SRV_BHD"
+	ip -n "$LAB_BHD" route add 198.18.0.0/15 via "$LAB_SRV4_BHD" dev "$LAB_BHD_IF"
+	ip -n "$LAB_BHD" route add 2001:2::/48 via "$LAB_SRV6_BHD" dev "$LAB_BHD_IF"
+	ip -n "$LAB_CLI" route add 198.18.3.0/24 via "$LAB_SRV4" dev "$LAB_CLI_IF"
+	ip -n "$LAB_CLI" route add 2001:2:0:3::/64 via "$LAB_SRV6" dev "$LAB_CLI_IF"
+	ip -n "$LAB_ATK" route add 198.18.3.0/24 via "$LAB_SRV4_ATK" dev "$LAB_ATK_IF"
+	ip -n "$LAB_ATK" route add 2001:2:0:3::/64 via "$LAB_SRV6_ATK" dev "$LAB_ATK_IF"
+	ip netns exec "$LAB_SRV" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+}
 
 # Ends every process still running in NS (by PID, from `ip netns pids`): TERM, then KILL.
 lab_kill_ns()
@@ -198,7 +239,7 @@ lab_down()
 	[ -n "${1:-}" ] && lab_names "$1"
 	[ -n "${LAB_ID:-}" ] || return 0
 	lab_log "down $LAB_ID"
-	for ns in "$LAB_SRV" "$LAB_CLI" "$LAB_ATK"; do
+	for ns in "$LAB_SRV" "$LAB_CLI" "$LAB_ATK" "$LAB_BHD"; do
 		[ -e "/run/netns/$ns" ] || continue
 		lab_kill_ns "$ns"
 		ip netns del "$ns" 2>/dev/null || true
@@ -238,6 +279,11 @@ lab_atk()
 	ip netns exec "$LAB_ATK" "$@"
 }
 
+lab_bhd()
+{
+	ip netns exec "$LAB_BHD" "$@"
+}
+
 lab_xsc()
 {
 	lab_srv "$XSC" "$@"
@@ -255,6 +301,7 @@ lab_bg()
 	srv) ns=$LAB_SRV ;;
 	cli) ns=$LAB_CLI ;;
 	atk) ns=$LAB_ATK ;;
+	bhd) ns=$LAB_BHD ;;
 	*) echo "lab: no namespace '$where'" >&2; return 2 ;;
 	esac
 	ip netns exec "$ns" env LIBXDP_BPFFS="$LAB_BPFFS" "$@" >"$log.out" 2>"$log.err" &
@@ -350,12 +397,12 @@ lab_main()
 		lab_down "$2"
 		;;
 	exec)
-		[ $# -ge 4 ] || { echo "usage: lab.sh exec ID srv|cli|atk CMD..." >&2; return 2; }
+		[ $# -ge 4 ] || { echo "usage: lab.sh exec ID srv|cli|atk|bhd CMD..." >&2; return 2; }
 		lab_names "$2"
 		[ -d "$LAB_DIR" ] || { echo "lab: no lab $2" >&2; return 1; }
 		case "$3" in
-		srv | cli | atk) ;;
-		*) echo "lab: no namespace '$3' (srv, cli or atk)" >&2; return 2 ;;
+		srv | cli | atk | bhd) ;;
+		*) echo "lab: no namespace '$3' (srv, cli, atk or bhd)" >&2; return 2 ;;
 		esac
 		local fn=lab_$3
 		shift 3
@@ -377,7 +424,7 @@ lab_main()
 		done
 		;;
 	*)
-		echo "usage: lab.sh up [ID] | down ID | exec ID srv|cli|atk CMD... | list" >&2
+		echo "usage: [LAB_BEHIND=1] lab.sh up [ID] | down ID | exec ID srv|cli|atk|bhd CMD... | list" >&2
 		return 2
 		;;
 	esac

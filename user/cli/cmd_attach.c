@@ -10,7 +10,7 @@
 #include "settings.h"
 
 static const enum opt_id attach_opts[] = {
-	OPT_MODE, OPTS_POLICY, OPT_MSS4, OPT_MSS6, OPT_WSCALE, OPT_HANDOFF, OPT_TTL, OPT_KEY_FILE,
+	OPT_MODE, OPTS_POLICY, OPT_MSS4, OPT_MSS6, OPT_WSCALE, OPT_HANDOFF, OPT_GATEWAY, OPT_TTL, OPT_KEY_FILE,
 	OPT_ALLOW_FILE, OPT_DENY_FILE, OPT_REPLACE, OPT_GROUP, OPT_END,
 };
 
@@ -57,6 +57,16 @@ static int run(const struct opt_values *v, int argc, char **argv)
 	if (!pol)
 		return EXIT_FAILED;
 	o.settings_given = opts_settings(v, &o.settings);
+	if (opt_given(v, OPT_GATEWAY)) {
+		/* Gateway mode is a handoff of its own: SYNPROXY makes the connections. */
+		if (opt_given(v, OPT_HANDOFF)) {
+			pr_err("attach: --gateway and --handoff do not combine (gateway mode hands "
+			       "cookie ACKs to SYNPROXY)\n");
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		o.handoff = XSC_HANDOFF_SYNPROXY;
+	}
 	policy_defaults(pol);
 	if ((o.replace && check_replace(v)) || policy_apply(pol, &v->policy, "attach")) {
 		rc = EXIT_USAGE;
@@ -118,7 +128,11 @@ const struct command cmd_attach = {
 		"that hosts of a fleet accept each other's cookies. --allow-file and --deny-file\n"
 		"load source prefixes that are never challenged or always dropped. 'set' changes\n"
 		"the policy later. --replace upgrades attached interfaces to this build in place,\n"
-		"with no moment unprotected.",
+		"with no moment unprotected. --gateway protects the servers behind this host\n"
+		"instead: SYNs it forwards are answered with the kernel's cookies, and the final\n"
+		"ACK goes to netfilter SYNPROXY (an nftables table of its own, inet\n"
+		"xdp_syncookie_IFINDEX, that detach removes), which opens the connection to the\n"
+		"server; established flows pass after a conntrack lookup.",
 	.exit_status = "0 attached, 1 failed (nothing left attached), 2 usage error or a bad\n"
 		       "key or list file.",
 	.opts = attach_opts,

@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 #include "cmd.h"
 #include "export.h"
+#include "gateway.h"
 #include "loader.h"
 #include "mapset.h"
 #include "log.h"
@@ -42,7 +43,8 @@ static int show(const char *ifname)
 	struct pin_paths pp;
 	int ifindex = if_nametoindex(ifname), err;
 	__u32 xdp_id, tc_id;
-	bool kernel_handoff;
+	bool needs_tc, gateway, rules = true, whole;
+	char table[64];
 	char when[64] = "?";
 	struct tm tm;
 	time_t t;
@@ -73,10 +75,14 @@ static int show(const char *ifname)
 	t = info.attached_at;
 	if (localtime_r(&t, &tm))
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-	kernel_handoff = info.settings.handoff == XSC_HANDOFF_KERNEL;
+	needs_tc = info.settings.handoff != XSC_HANDOFF_KERNEL;
+	gateway = info.settings.handoff == XSC_HANDOFF_SYNPROXY;
+	/* Reading nftables takes CAP_NET_ADMIN: a --group reader is not told it is missing. */
+	if (gateway && ifindex && geteuid() == 0)
+		rules = gateway_rules_present(ifindex);
+	whole = ifindex && xdp_id && (tc_id || !needs_tc) && rules;
 	printf("%s: %s, %s mode, handoff %s, since %s\n", ifname,
-	       !ifindex ? "INTERFACE GONE" : (xdp_id && (tc_id || kernel_handoff)) ? "attached" :
-										 "DEGRADED",
+	       !ifindex ? "INTERFACE GONE" : whole ? "attached" : "DEGRADED",
 	       info.xdp_mode == XDP_MODE_SKB ? "skb (generic)" : "native",
 	       xsc_handoff_name(info.settings.handoff), when);
 	printf("  xdp:      %s", xdp_id ? "program xdp_syncookie" : "MISSING");
@@ -84,10 +90,16 @@ static int show(const char *ifname)
 		printf(", id %u%s", xdp_id, mode == XDP_MODE_UNSPEC ? "" :
 				     mode == XDP_MODE_SKB ? " (skb)" : " (native)");
 	printf("\n  tc:       %s", tc_id ? "ingress filter tc_handoff" :
-			     kernel_handoff ? "none (the kernel handoff needs none)" : "MISSING");
+			     !needs_tc ? "none (the kernel handoff needs none)" : "MISSING");
 	if (tc_id)
 		printf(", id %u, handle 0x%x, priority %u%s", tc_id, info.tc_handle,
 		       info.tc_priority, info.created_clsact ? ", clsact made by attach" : "");
+	if (gateway) {
+		gateway_table_name(ifindex ? ifindex : (int)info.ifindex, table, sizeof(table));
+		printf("\n  nftables: table inet %s%s", table,
+		       geteuid() ? " (root can check it)" :
+		       rules ? ": invalid TCP from the interface to SYNPROXY, or dropped" : " MISSING");
+	}
 	printf("\n  syn-ack:  mss4 %u, mss6 %u, wscale %u, window %u, ttl %u; offers%s%s%s\n",
 	       info.settings.mss4, info.settings.mss6, info.settings.wscale, info.settings.window,
 	       info.settings.ttl, info.settings.flags & XSC_F_OFFER_TS ? " timestamps" : "",
@@ -122,7 +134,7 @@ static int show(const char *ifname)
 			printf("  port states: UNREADABLE (%s)\n", strerror(-err));
 	}
 	free(pol);
-	return !err && ifindex && xdp_id && (tc_id || kernel_handoff) ? 0 : -EIO;
+	return !err && whole ? 0 : -EIO;
 }
 
 static int run(const struct opt_values *v, int argc, char **argv)

@@ -52,6 +52,10 @@ static const struct opt_spec specs[OPT_END] = {
 			  "how a cookie ACK becomes a socket: reqsk (our cookies and a TC program, "
 			  "Linux 6.9+), kernel (the kernel's own cookies, older kernels too), or auto "
 			  "(reqsk where the kernel has it, the default)", NULL },
+	[OPT_GATEWAY] = { "gateway", 0, NULL, 0, 0, store_flag,
+			  "protect the servers behind this host (forwarded traffic) instead of the "
+			  "host: the kernel's cookies in XDP, the final ACK to netfilter SYNPROXY in "
+			  "a table of our own (Linux 6.0+, nf_conntrack with BTF)", NULL },
 	[OPT_TTL] = { "ttl", 0, "N", 1, 255, store_uint, "TTL / hop limit of SYN-ACKs", dflt_ttl },
 	[OPT_ENGAGE] = { "engage", 0, "MODE", 0, 0, store_engage,
 			 "auto (cookies while a port is under pressure, the default), always, or "

@@ -21,6 +21,7 @@
 #include <linux/if_link.h>
 #include <bpf/libbpf.h>
 #include "failpoint.h"
+#include "gateway.h"
 #include "keys.h"
 #include "lists.h"
 #include "loader.h"
@@ -36,8 +37,16 @@
 
 const char *xsc_handoff_name(int handoff)
 {
-	return handoff == XSC_HANDOFF_KERNEL ? "kernel" : handoff == XSC_HANDOFF_REQSK ? "reqsk" :
-										    "auto";
+	switch (handoff) {
+	case XSC_HANDOFF_REQSK:
+		return "reqsk";
+	case XSC_HANDOFF_KERNEL:
+		return "kernel";
+	case XSC_HANDOFF_SYNPROXY:
+		return "synproxy";
+	default:
+		return "auto";
+	}
 }
 
 /*
@@ -87,6 +96,12 @@ static int check_kernel(const char *what, int requested, struct xsc_settings *s)
 	bool reqsk;
 
 	uname(&u);
+	/* Gateway mode: the servers' kernels make the sockets, SYNPROXY the connections. */
+	if (requested == XSC_HANDOFF_SYNPROXY) {
+		btf__free(vmlinux);
+		s->handoff = XSC_HANDOFF_SYNPROXY;
+		return gateway_check_kernel(what);
+	}
 	if (libbpf_get_error(vmlinux)) {
 		pr_err("%s: cannot read the kernel's BTF (/sys/kernel/btf/vmlinux); "
 		       "xdp-syncookie needs a kernel built with BTF\n", what);
@@ -425,10 +440,11 @@ static int load_programs(const char *what, const char *ifname, const struct maps
 			 const struct xsc_settings *settings, __u8 instance,
 			 struct xdp_syncookie **xsp, struct tc_handoff **tcp)
 {
-	bool want_tc = settings->handoff == XSC_HANDOFF_REQSK;
+	/* The kernel handoff needs no TC program: the kernel takes its own cookies. Gateway
+	 * mode's marks the checksums XDP verified for SYNPROXY. */
+	bool want_tc = settings->handoff != XSC_HANDOFF_KERNEL;
 	int ncpus = libbpf_num_possible_cpus(), err;
 	struct xdp_syncookie *xs = xdp_syncookie__open();
-	/* The kernel handoff needs no TC program: the kernel takes its own cookies. */
 	struct tc_handoff *tc = want_tc ? tc_handoff__open() : NULL;
 
 	*xsp = xs;
@@ -663,6 +679,9 @@ static int xsc_replace(const char *ifname, const struct attach_opts *o)
 	/* From here the upgrade is done: the new programs act, and a failure only leaves the
 	 * record behind (status and detach read the live programs, not the record). */
 	err = failpoint("replace.xdp_replaced");
+	/* The SYNPROXY statement names the SYN-ACK's MSS and window scale: rewritten whole. */
+	if (!err && info.settings.handoff == XSC_HANDOFF_SYNPROXY)
+		err = gateway_rules_install(what, ifname, ifindex, &info.settings);
 	info.instance = next;
 	info.replaced_at = time(NULL);
 	info.replaces++;
@@ -685,6 +704,7 @@ int xsc_attach(const char *ifname, const struct attach_opts *o)
 					.attached_at = time(NULL), .instance = XSC_INSTANCE_A };
 	struct xdp_syncookie *xs = NULL;
 	struct tc_handoff *tc = NULL;
+	bool gateway = o->handoff == XSC_HANDOFF_SYNPROXY, rules_added = false;
 	bool tc_attached = false, xdp_attached = false, maps_open = false;
 	int ifindex, err;
 	struct pin_paths pp;
@@ -709,9 +729,16 @@ int xsc_attach(const char *ifname, const struct attach_opts *o)
 	}
 	err = check_kernel(what, o->handoff, &info.settings);
 	err = err ?: check_existing(ifname, ifindex, &pp);
+	if (!err && gateway) {
+		/* Before the programs load: the table loads nf_conntrack, whose kfuncs they use. */
+		err = gateway_rules_install(what, ifname, ifindex, &info.settings);
+		rules_added = !err;
+		err = err ?: gateway_check_conntrack(what);
+		err = err ?: failpoint("attach.rules_added");
+	}
 	err = err ?: mapset_open(&ms, &pp, false, what);
 	if (err)
-		return err;
+		goto out;
 	maps_open = true;
 	err = failpoint("attach.maps_created");
 	err = err ?: maps_fill(what, &ms, o);
@@ -747,6 +774,8 @@ out:
 			detach_tc(ifindex, info.created_clsact);
 		if (xdp_attached)	/* pins are only ever made after this point */
 			pin_remove_all(&pp);
+		if (rules_added)
+			gateway_rules_remove(what, ifindex);
 	}
 	xdp_syncookie__destroy(xs);
 	tc_handoff__destroy(tc);
@@ -779,6 +808,8 @@ int xsc_detach(const char *ifname)
 			return -ENODEV;
 		}
 		pr_info("detach %s: the interface is gone; removing its pins\n", ifname);
+		if (info.settings.handoff == XSC_HANDOFF_SYNPROXY && info.ifindex)
+			gateway_rules_remove("detach", info.ifindex);
 		pin_remove_all(&pp);
 		return 0;
 	}
@@ -791,6 +822,10 @@ int xsc_detach(const char *ifname)
 		if (!found_tc)
 			pr_err("detach %s: removing the TC filter failed\n", ifname);
 	}
+	/* After XDP: no cookie ACK it passed can miss SYNPROXY. */
+	if (have_pins && info.ifindex == (__u32)ifindex &&
+	    info.settings.handoff == XSC_HANDOFF_SYNPROXY && gateway_rules_remove("detach", ifindex))
+		err = err ?: -EIO;
 	if (!have_pins && !found_xdp && !found_tc) {
 		pr_err("detach %s: not attached\n", ifname);
 		return -ENOENT;

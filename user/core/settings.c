@@ -33,13 +33,13 @@ unsigned long kernel_wscale(void)
 	return ws;
 }
 
-int sysctl_ipv4(const char *name)
+int sysctl_read(const char *name)
 {
-	char path[128];
+	char path[160];
 	FILE *f;
 	int v;
 
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/%s", name);
+	snprintf(path, sizeof(path), "/proc/sys/%s", name);
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
@@ -47,6 +47,14 @@ int sysctl_ipv4(const char *name)
 		v = -1;
 	fclose(f);
 	return v;
+}
+
+int sysctl_ipv4(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "net/ipv4/%s", name);
+	return sysctl_read(path);
 }
 
 void settings_defaults(struct xsc_settings *s)

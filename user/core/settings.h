@@ -10,6 +10,8 @@
 
 /* The window scale Linux itself offers in this network namespace. */
 unsigned long kernel_wscale(void);
+/* The sysctl at /proc/sys/NAME ("net/ipv4/ip_forward") as a number, or -1. */
+int sysctl_read(const char *name);
 /* net.ipv4.NAME of this network namespace (where the interface lives) as a number, or -1. */
 int sysctl_ipv4(const char *name);
 /* The defaults: Linux's own choices where it has one. */
