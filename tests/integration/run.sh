@@ -20,6 +20,9 @@ TESTS+=(lists_deny_flood lists_allow_engaged lists_million fleet_keys replace_un
 	lock_quiet_stdout budget_prefix generic_same_verdicts)
 TESTS+=(iface_deleted_flood)
 TESTS+=(kernel_timestamps)
+# Gateway mode, in a lab with a backend behind the server namespace (LAB_BEHIND).
+GATEWAY_TESTS=(gateway_flood gateway_forged_acks gateway_iperf3 gateway_refusals)
+TESTS+=("${GATEWAY_TESTS[@]}")
 # The kernel handoff's subset (README, "Other kernels"): XSC_TEST_HANDOFF=kernel runs it
 # with --handoff kernel, the server's tcp_timestamps at 2 and its tcp_syncookies at
 # XSC_TEST_SYNCOOKIES (2 unless set).
@@ -2122,6 +2125,200 @@ t_iface_deleted_flood()
 	expect_eq "status after detach: exit code" "$rc" 1
 }
 
+# ---- gateway mode: the server namespace routes to a backend behind it (LAB_BEHIND) ----
+
+# The backend's test server, on the backend's own address; the router set up for gateway
+# mode (conntrack must not pick up mid-stream ACKs, or no cookie ACK is ever invalid).
+gw_start()
+{
+	lab_srv sysctl -qw net.netfilter.nf_conntrack_tcp_loose=0
+	lab_bg bhd "$WORK/backend" "${TT[@]}" server --port "$PORT" --mode "${1:-echo}" \
+		--backlog 256 --seconds 300 --report "$WORK/server.json"
+	SERVER_PID=$LAB_BG_PID
+	lab_wait_listen "$LAB_BHD" "$PORT" 10 || fail "the backend server did not start: $(cat "$WORK/backend.err")"
+}
+
+# Our nftables tables in the router namespace, one name a line.
+gw_tables()
+{
+	lab_srv nft list tables 2>/dev/null | awk '$3 ~ /^xdp_syncookie_/ { print $3 }'
+}
+
+# The packets an nftables rule of the table has counted: gw_rule_count TABLE PATTERN.
+gw_rule_count()
+{
+	lab_srv nft list table inet "$1" | grep -- "$2" | sed -n 's/.*counter packets \([0-9]*\).*/\1/p' |
+		awk '{ n += $1 } END { print n + 0 }'
+}
+
+gw_conntrack()
+{
+	lab_srv cat /proc/sys/net/netfilter/nf_conntrack_count
+}
+
+# Under a spoofed SYN flood through the router, the backend's kernel sees no flood SYN and
+# legitimate clients connect through SYNPROXY; detach removes the nftables tables.
+t_gateway_flood()
+{
+	local n=200000 clients=2000 flood="src net $LAB_SPOOF4 and tcp[13] & 0x12 == 0x02" td seen ok sent
+
+	gw_start
+	# Control: without the mitigator, flood SYNs reach the backend (the zero below means something).
+	lab_tcpdump "$LAB_BHD" "$LAB_BHD_IF" "$WORK/control.pcap" -Q in "$flood"
+	td=$LAB_TCPDUMP_PID
+	lab_atk "$LAB_SYNFLOOD" -i "$LAB_ATK_IF" -d "$LAB_BHD4" -m "$LAB_MAC_SRV_ATK" -p "$PORT" \
+		-n 2000 -t 10 -r 20000 >/dev/null
+	sleep 0.5
+	lab_stop "$td"
+	seen=$(lab_count "$WORK/control.pcap" "$flood")
+	expect_ge "control: flood SYNs at the backend without xdp-syncookie" "$seen" 1000
+	note "control without xdp-syncookie: $seen of 2000 flood SYNs reached the backend"
+
+	xsc attach "$LAB_SRV_IF_CLI" "$LAB_SRV_IF_ATK" --gateway --engage always
+	expect_eq "nftables tables after attach" "$(gw_tables | grep -c . || true)" 2
+	lab_xsc status "$LAB_SRV_IF_CLI" >"$WORK/status" 2>&1 || fail "status: $(cat "$WORK/status")"
+	grep -q "handoff synproxy" "$WORK/status" || fail "status does not say synproxy: $(head -3 "$WORK/status")"
+	snap "$WORK/before.json"
+	lab_tcpdump "$LAB_BHD" "$LAB_BHD_IF" "$WORK/flood.pcap" -Q in "$flood"
+	td=$LAB_TCPDUMP_PID
+	lab_bg atk "$WORK/gw.flood" "$LAB_SYNFLOOD" -i "$LAB_ATK_IF" -d "$LAB_BHD4" \
+		-m "$LAB_MAC_SRV_ATK" -p "$PORT" -n "$n" -t 30
+	FLOOD_PID=$LAB_BG_PID
+	sleep 1
+	connect_bg clients "$LAB_BHD4" "$clients" --parallel 4 --timeout 3 --exchange
+	ok=$(result clients ok)
+	wait "$FLOOD_PID" || fail "the flood failed: $(cat "$WORK/gw.flood.err")"
+	sent=$(flood_sent gw)
+	sleep 0.5
+	lab_stop "$td"
+	snap "$WORK/after.json"
+	seen=$(lab_count "$WORK/flood.pcap" "$flood")
+	note "flood: $sent spoofed SYNs; $ok of $clients clients connected (with an echo) through the router"
+	note "$("${ST[@]}" changed "$WORK/before.json" "$WORK/after.json")"
+	expect_ge "flood SYNs sent" "$sent" $((n / 2))
+	expect_eq "flood SYNs at the backend" "$seen" 0
+	# 99.9%: at most 2 of 2000 may fail.
+	expect_ge "clients connected through the router" "$ok" $((clients - clients / 1000))
+	expect_ge "gateway cookie ACKs" "$(delta "$WORK/before.json" "$WORK/after.json" gw_ack_cookie)" "$ok"
+	expect_ge "cookie SYN-ACKs" "$(delta "$WORK/before.json" "$WORK/after.json" syn_cookie_sent)" $((sent / 2))
+
+	xsc detach "$LAB_SRV_IF_CLI" "$LAB_SRV_IF_ATK"
+	[ -z "$(gw_tables)" ] || fail "nftables tables left after detach: $(gw_tables | tr '\n' ' ')"
+	[ -z "$(leftovers "$LAB_SRV_IF_CLI")" ] || fail "left on $LAB_SRV_IF_CLI: $(leftovers "$LAB_SRV_IF_CLI")"
+	note "detach removed both nftables tables"
+}
+
+# forge_gw FAM ARGS...: forge.py from the attacker towards the backend, through the router.
+forge_gw()
+{
+	local fam=$1 dst=$LAB_BHD4 own=$LAB_ATK4
+
+	shift
+	[ "$fam" = 6 ] && dst=$LAB_BHD6 && own=$LAB_ATK6
+	lab_atk "$LAB_PY" "$HERE/forge.py" --iface "$LAB_ATK_IF" --dst-mac "$LAB_MAC_SRV_ATK" \
+		--dst "$dst" --own "$own" --port "$PORT" "$@"
+}
+
+# Random and bent-cookie ACKs through the router reach neither the backend nor conntrack
+# (nor the nftables rules behind it); the unbent cookie ACK opens a connection.
+t_gateway_forged_acks()
+{
+	local n=200 fam table ct0 ct1 td filter="tcp and src net 198.18.0.0/15 or src net 2001:2::/48"
+
+	gw_start hold
+	# The attacker's kernel would reset what reaches it for forge.py's sockets that it does
+	# not know (the SYN-ACKs, SYNPROXY's window update): those resets stay in its namespace.
+	lab_atk nft 'add table inet forge; add chain inet forge out { type filter hook output priority 0; }; add rule inet forge out tcp flags & rst != 0 drop'
+	xsc attach "$LAB_SRV_IF_ATK" --gateway --engage always
+	table=$(gw_tables)
+	snap "$WORK/before.json"
+	ct0=$(gw_conntrack)
+	lab_tcpdump "$LAB_BHD" "$LAB_BHD_IF" "$WORK/forged.pcap" -Q in "$filter"
+	td=$LAB_TCPDUMP_PID
+	for fam in 4 6; do
+		forge_gw $fam acks --count $n >/dev/null
+		forge_gw $fam tuple --kernel-cookie >"$WORK/tuple$fam.json"
+		grep -q '"synack": true' "$WORK/tuple$fam.json" ||
+			fail "IPv$fam: no cookie SYN-ACK for the attacker's own SYN: $(cat "$WORK/tuple$fam.json")"
+	done
+	sleep 0.5
+	ct1=$(gw_conntrack)
+	lab_stop "$td"
+	snap "$WORK/after.json"
+	note "$((2 * n)) random + 6 bent-cookie ACKs: $("${ST[@]}" changed "$WORK/before.json" "$WORK/after.json")"
+	note "conntrack entries on the router: $ct0 before, $ct1 after"
+	expect_eq "segments from the attacker at the backend" "$(lab_count "$WORK/forged.pcap" "$filter")" 0
+	expect_eq "conntrack entries made by forged ACKs" "$ct1" "$ct0"
+	expect_eq "invalid TCP that reached the nftables rules" "$(gw_rule_count "$table" "ct state invalid")" 0
+	expect_eq "counter gw_no_flow" "$(delta "$WORK/before.json" "$WORK/after.json" gw_no_flow)" $((2 * n + 6))
+	expect_eq "counter gw_ack_cookie" "$(delta "$WORK/before.json" "$WORK/after.json" gw_ack_cookie)" 0
+	expect_eq "connections accepted by the backend" "$(accepted)" 0
+
+	# Positive control: the unbent cookie ACK goes to SYNPROXY, which connects to the backend.
+	for fam in 4 6; do
+		forge_gw $fam tuple --control --kernel-cookie >"$WORK/control$fam.json"
+	done
+	lab_wait_file "$WORK/server.json" 5 '"accepted": 2' ||
+		fail "the correct cookie ACKs made no connection: $(cat "$WORK/control4.json" "$WORK/control6.json")"
+	note "control: the unbent cookie ACKs (IPv4, IPv6) reached the backend through SYNPROXY"
+}
+
+# 50 MB each way over IPv4 and IPv6 between a client and the backend, on connections
+# that XDP's cookies and SYNPROXY made.
+t_gateway_iperf3()
+{
+	local fam dir dst tx rx rate n=$((50 * 1024 * 1024)) before=$WORK/before.json after=$WORK/after.json
+
+	lab_srv sysctl -qw net.netfilter.nf_conntrack_tcp_loose=0
+	xsc attach "$LAB_SRV_IF_CLI" --gateway --engage always
+	for fam in 4 6; do
+		for dir in up down; do
+			dst=$LAB_BHD4
+			[ "$fam" = 6 ] && dst=$LAB_BHD6
+			lab_bg bhd "$WORK/iperf-s" iperf3 -s -1 -p 5201 -B "$dst"
+			lab_wait_listen "$LAB_BHD" 5201 10 || fail "iperf3 server did not start"
+			snap "$before"
+			local rflag=()
+			[ "$dir" = down ] && rflag=(-R)
+			lab_cli timeout 60 iperf3 -c "$dst" -p 5201 -n 50M "${rflag[@]}" -J \
+				--connect-timeout 3000 >"$WORK/iperf.json" 2>"$WORK/iperf.err" ||
+				fail "iperf3 IPv$fam $dir failed: $(head -c 300 "$WORK/iperf.json")"
+			wait "$LAB_BG_PID" || true
+			snap "$after"
+			read -r tx rx rate < <("${ST[@]}" iperf "$WORK/iperf.json")
+			expect_ge "iperf3 IPv$fam $dir bytes sent" "$tx" "$n"
+			expect_ge "IPv$fam $dir cookie SYN-ACKs" "$(delta "$before" "$after" syn_cookie_sent)" 2
+			expect_ge "IPv$fam $dir cookie ACKs to SYNPROXY" "$(delta "$before" "$after" gw_ack_cookie)" 2
+			note "IPv$fam $dir: $tx bytes sent, $rate Gbit/s, 2 connections by cookie and SYNPROXY," \
+				"gw_flow +$(delta "$before" "$after" gw_flow)"
+		done
+	done
+}
+
+# What attach --gateway refuses, each with a message and nothing left behind.
+t_gateway_refusals()
+{
+	xsc_fails "--gateway with --handoff" attach "$LAB_SRV_IF_CLI" --gateway --handoff kernel
+	expect_eq "--gateway with --handoff: exit code" "$FAIL_RC" 2
+	lab_srv sysctl -qw net.netfilter.nf_conntrack_tcp_loose=1
+	xsc_fails "--gateway with nf_conntrack_tcp_loose=1" attach "$LAB_SRV_IF_CLI" --gateway
+	grep -q nf_conntrack_tcp_loose <<<"$FAIL_OUT" || fail "the message does not name the sysctl: $FAIL_OUT"
+	[ -z "$(gw_tables)" ] || fail "a refused attach left a table: $(gw_tables)"
+	[ -z "$(leftovers "$LAB_SRV_IF_CLI")" ] || fail "left on $LAB_SRV_IF_CLI: $(leftovers "$LAB_SRV_IF_CLI")"
+	lab_srv sysctl -qw net.netfilter.nf_conntrack_tcp_loose=0 net.ipv4.ip_forward=0
+	xsc_fails "--gateway with ip_forward=0" attach "$LAB_SRV_IF_CLI" --gateway
+	grep -q ip_forward <<<"$FAIL_OUT" || fail "the message does not name the sysctl: $FAIL_OUT"
+	[ -z "$(gw_tables)" ] || fail "a refused attach left a table: $(gw_tables)"
+	lab_srv sysctl -qw net.ipv4.ip_forward=1
+	# A failure after the table is in (injected) takes the table out again.
+	FAIL_RC=0
+	FAIL_OUT=$(lab_srv env XSC_FAILPOINT=attach.xdp_attached "$XSC" attach "$LAB_SRV_IF_CLI" --gateway 2>&1) || FAIL_RC=$?
+	[ "$FAIL_RC" -ne 0 ] || fail "the failpoint did not fail the attach: $FAIL_OUT"
+	[ -z "$(gw_tables)" ] || fail "a failed attach left a table: $(gw_tables)"
+	[ -z "$(leftovers "$LAB_SRV_IF_CLI")" ] || fail "left on $LAB_SRV_IF_CLI: $(leftovers "$LAB_SRV_IF_CLI")"
+	note "a failure after the XDP step left no table, program or pin"
+}
+
 # ---- runner ---------------------------------------------------------------------------
 
 run_single()
@@ -2133,6 +2330,7 @@ run_single()
 	trap 'exit 143' TERM INT
 	trap 'stop_tracked; lab_down' EXIT
 	LAB_QUIET=1
+	[[ "$name" != gateway_* ]] || LAB_BEHIND=1
 	lab_up "$id" || fail "could not build the lab"
 	if [ "$HANDOFF" = kernel ]; then
 		lab_srv sysctl -qw net.ipv4.tcp_timestamps=2 \
