@@ -3,7 +3,9 @@
 #
 # Tables: syn4 and syn6 (spoofed Linux-like SYNs, IPv4 from 198.19.0.0/16 and IPv6 from
 # 2001:2:0:ff::/64, both inside the benchmarking ranges), ack4 (forged final ACKs with
-# random acknowledgement numbers, to a listener no SYN flood ever overflowed). Every run
+# random acknowledgement numbers, to a listener no SYN flood ever overflowed), gw4 (the
+# syn4 flood to a backend behind the server namespace, which routes: gateway mode against
+# nftables synproxy alone on the router, both answering for the backend). Every run
 # is one bounded flood (a packet count and seconds) with legitimate clients connecting over
 # the client link throughout. Rounds are interleaved (each round runs every contender at
 # every rate once), so a slow drift of this shared machine spreads over all of them; a
@@ -72,7 +74,7 @@ SINK_CPU=${SINK_CPU:-$DEF_CPU}
 SINK_PRIO=50
 # Programs whose run time bpf_stats can give: the XDP contenders (the kernel ones run an
 # XDP_PASS program only so that veth takes the frames).
-XDP_CONTENDERS=" xdp-syncookie xdp-syncookie-auto xdp-drop xdp-tx "
+XDP_CONTENDERS=" xdp-syncookie xdp-syncookie-auto xdp-syncookie-gateway xdp-drop xdp-tx "
 
 if [ "$QUICK" = 1 ]; then
 	: "${RUNS:=1}" "${SECONDS_PER_RUN:=2}" "${LEGIT:=40}"
@@ -86,10 +88,14 @@ else
 		linux-cookies1 xdp-drop xdp-tx}"
 fi
 : "${SYN6_CONTENDERS:=xdp-syncookie linux-cookies2 xdp-tx}"
+: "${GW4_CONTENDERS:=xdp-syncookie-gateway nft-synproxy-gateway}"
+: "${GW4_RATES:=$SYN4_RATES}"
 : "${ACK4_CONTENDERS:=xdp-syncookie linux-cookies1 nft-synproxy}"
-: "${TABLES:=syn4 syn6 ack4}" "${STATS_ROUND:=1}"
+: "${TABLES:=syn4 syn6 ack4 gw4}" "${STATS_ROUND:=1}"
 
-lab_session bench
+# The backend for gw4; the server namespace forwards only while a gw4 contender is up.
+LAB_BEHIND=1 lab_session bench
+lab_srv sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
 TRACE_PID=
 SPIN_PID=
 TRACEFS_MOUNTED=
@@ -190,7 +196,7 @@ measure_stop()
 }
 
 # What a table floods with, and where: kind (syn, ack), family (4, 6), port.
-table_kind() { echo "${1%[46]}"; }
+table_kind() { case $1 in gw*) echo syn ;; *) echo "${1%[46]}" ;; esac; }
 table_family() { echo "${1: -1}"; }
 table_port() { [ "$(table_kind "$1")" = ack ] && echo "$ACK_PORT" || echo "$SYN_PORT"; }
 table_list() { local v=${1^^}_$2; echo "${!v}"; }	# table_list syn4 RATES
@@ -210,6 +216,29 @@ contender_up()
 		;;
 	xdp-syncookie-auto)
 		lab_xsc attach "$srv_if" "$LAB_SRV_IF_CLI" --ports "$port" "${BUDGETS[@]}" >/dev/null
+		;;
+	xdp-syncookie-gateway)
+		lab_srv sysctl -qw net.ipv4.ip_forward=1 net.netfilter.nf_conntrack_tcp_loose=0
+		lab_xsc attach "$srv_if" "$LAB_SRV_IF_CLI" --gateway --ports "$port" --engage always \
+			"${BUDGETS[@]}" >/dev/null
+		;;
+	nft-synproxy-gateway)
+		# The usual three rules, in the forward hook: a router's synproxy.
+		set_xdp "$LAB_SRV" "$srv_if" obj "$LAB_XDP_PASS"
+		lab_srv sysctl -qw net.ipv4.ip_forward=1 net.netfilter.nf_conntrack_tcp_loose=0
+		lab_srv nft -f - <<-EOF
+		table inet xsc_bench {
+			chain prerouting {
+				type filter hook prerouting priority raw; policy accept;
+				tcp dport $port tcp flags syn notrack
+			}
+			chain forward {
+				type filter hook forward priority filter; policy accept;
+				tcp dport $port ct state invalid,untracked synproxy mss 1460 wscale 7 timestamp sack-perm
+				ct state invalid drop
+			}
+		}
+		EOF
 		;;
 	nft-synproxy)
 		set_xdp "$LAB_SRV" "$srv_if" obj "$LAB_XDP_PASS"
@@ -255,12 +284,13 @@ contender_up()
 contender_down()
 {
 	case "$1" in
-	xdp-syncookie | xdp-syncookie-auto) lab_xsc detach "$srv_if" "$LAB_SRV_IF_CLI" >/dev/null ;;
-	nft-synproxy) lab_srv nft delete table inet xsc_bench ;;
+	xdp-syncookie | xdp-syncookie-auto | xdp-syncookie-gateway)
+		lab_xsc detach "$srv_if" "$LAB_SRV_IF_CLI" >/dev/null ;;
+	nft-synproxy | nft-synproxy-gateway) lab_srv nft delete table inet xsc_bench ;;
 	xdp-drop | xdp-tx) rm -rf -- "${LAB_BPFFS:?}/baselines" ;;
 	esac
 	set_xdp "$LAB_SRV" "$srv_if" off ""
-	lab_srv sysctl -qw net.ipv4.tcp_syncookies=1
+	lab_srv sysctl -qw net.ipv4.tcp_syncookies=1 net.ipv4.ip_forward=0
 }
 
 # ---- engaging from a quiet port (the auto contender) ----------------------------------
@@ -311,6 +341,7 @@ run_once()
 	port=$(table_port "$table")
 	dst=$LAB_SRV4_ATK legit_dst=$LAB_SRV4
 	[ "$family" = 6 ] && dst=$LAB_SRV6_ATK legit_dst=$LAB_SRV6
+	[[ "$table" = gw* ]] && dst=$LAB_BHD4 legit_dst=$LAB_BHD4
 	count=$((rate > 0 ? rate * SECONDS_PER_RUN : 50000000))
 	[ "$stats" = 1 ] && stats_opt=(-S)
 	if [ "$contender" = xdp-syncookie-auto ]; then
@@ -362,6 +393,9 @@ for port in "$SYN_PORT" "$ACK_PORT"; do
 		--mode accept --backlog 128 --seconds 3000
 	lab_wait_listen "$LAB_SRV" "$port"
 done
+lab_bg bhd "$WORK/backend" taskset -c "$GEN_CPU" "${TT[@]}" server --port "$SYN_PORT" \
+	--mode accept --backlog 128 --seconds 3000
+lab_wait_listen "$LAB_BHD" "$SYN_PORT"
 
 last=$RUNS
 [ "$STATS_ROUND" = 1 ] && last=$((RUNS + 1))

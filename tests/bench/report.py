@@ -13,6 +13,8 @@ LABELS = {
     "xdp-syncookie": "A: xdp-syncookie (always)",
     "xdp-syncookie-auto": "A: xdp-syncookie (auto, from quiet)",
     "nft-synproxy": "C: nftables synproxy",
+    "xdp-syncookie-gateway": "A: xdp-syncookie --gateway (+ SYNPROXY for the ACK)",
+    "nft-synproxy-gateway": "C: nftables synproxy alone, on the router",
     "linux-cookies2": "D: Linux tcp_syncookies=2",
     "linux-cookies1": "D: Linux tcp_syncookies=1",
     "xdp-drop": "E: bare XDP_DROP",
@@ -20,7 +22,8 @@ LABELS = {
 }
 # In the ACK table, tcp_syncookies=1 is simply Linux as it ships.
 ACK_LABELS = dict(LABELS, **{"linux-cookies1": "D: Linux alone (tcp_syncookies=1)"})
-TABLES = {"syn4": "SYN flood, IPv4", "syn6": "SYN flood, IPv6", "ack4": "ACK flood, IPv4"}
+TABLES = {"syn4": "SYN flood, IPv4", "syn6": "SYN flood, IPv6", "ack4": "ACK flood, IPv4",
+          "gw4": "SYN flood through a router to a backend (gateway mode), IPv4"}
 # The macro goal of issue 10, checked per rate and family.
 GOAL_RATIO = 1.33
 GOAL_TEXT = ("defender CPU per answered SYN at most %.2f times the bare swap+XDP_TX "
@@ -330,7 +333,7 @@ def main():
                    "(someone else's setting): CPU figures include its clock reads.")
     out.append("")
     goal_table(rows, out)
-    for table in ("syn4", "syn6"):
+    for table in ("syn4", "syn6", "gw4"):
         if any(r["table"] == table for r in rows):
             syn_table(rows, table, out)
     per_core_ratios(rows, out)

@@ -59,7 +59,7 @@ static int run(const struct opt_values *v, int argc, char **argv)
 	o.settings_given = opts_settings(v, &o.settings);
 	if (opt_given(v, OPT_GATEWAY)) {
 		/* Gateway mode is a handoff of its own: SYNPROXY makes the connections. */
-		if (opt_given(v, OPT_HANDOFF)) {
+		if (opt_given(v, OPT_HANDOFF) && v->handoff != XSC_HANDOFF_SYNPROXY) {
 			pr_err("attach: --gateway and --handoff do not combine (gateway mode hands "
 			       "cookie ACKs to SYNPROXY)\n");
 			rc = EXIT_USAGE;

@@ -47,15 +47,19 @@ static const struct opt_spec specs[OPT_END] = {
 	[OPT_MSS4] = { "mss4", 0, "N", 536, 9000, store_uint, "MSS we advertise over IPv4", dflt_mss4 },
 	[OPT_MSS6] = { "mss6", 0, "N", 1220, 9000, store_uint, "MSS we advertise over IPv6", dflt_mss6 },
 	[OPT_WSCALE] = { "wscale", 0, "N", 0, XSC_MAX_WSCALE, store_uint,
-			 "our window scale; the default is what Linux offers here", kernel_wscale },
+			 "our window scale; the default is what Linux offers here (gateway mode: it "
+			 "must be the servers' own, SYNPROXY does not rescale their window)",
+			 kernel_wscale },
 	[OPT_HANDOFF] = { "handoff", 0, "HOW", 0, 0, store_handoff,
 			  "how a cookie ACK becomes a socket: reqsk (our cookies and a TC program, "
-			  "Linux 6.9+), kernel (the kernel's own cookies, older kernels too), or auto "
-			  "(reqsk where the kernel has it, the default)", NULL },
+			  "Linux 6.9+), kernel (the kernel's own cookies, older kernels too), synproxy "
+			  "(gateway mode: see --gateway), or auto (reqsk where the kernel has it, the "
+			  "default)", NULL },
 	[OPT_GATEWAY] = { "gateway", 0, NULL, 0, 0, store_flag,
 			  "protect the servers behind this host (forwarded traffic) instead of the "
 			  "host: the kernel's cookies in XDP, the final ACK to netfilter SYNPROXY in "
-			  "a table of our own (Linux 6.0+, nf_conntrack with BTF)", NULL },
+			  "a table of our own (Linux 6.0+, nf_conntrack with BTF; the same as "
+			  "--handoff synproxy)", NULL },
 	[OPT_TTL] = { "ttl", 0, "N", 1, 255, store_uint, "TTL / hop limit of SYN-ACKs", dflt_ttl },
 	[OPT_ENGAGE] = { "engage", 0, "MODE", 0, 0, store_engage,
 			 "auto (cookies while a port is under pressure, the default), always, or "
@@ -329,10 +333,12 @@ static int store_handoff(enum opt_id id, const char *arg, struct opt_values *v)
 		v->handoff = XSC_HANDOFF_REQSK;
 	} else if (!strcmp(arg, "kernel")) {
 		v->handoff = XSC_HANDOFF_KERNEL;
+	} else if (!strcmp(arg, "synproxy")) {
+		v->handoff = XSC_HANDOFF_SYNPROXY;	/* gateway mode, as --gateway */
 	} else if (!strcmp(arg, "auto")) {
 		v->handoff = XSC_HANDOFF_AUTO;
 	} else {
-		pr_err("--handoff: '%s' is not reqsk, kernel or auto\n", arg);
+		pr_err("--handoff: '%s' is not reqsk, kernel, synproxy or auto\n", arg);
 		return -EINVAL;
 	}
 	return 0;

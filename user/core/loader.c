@@ -100,7 +100,11 @@ static int check_kernel(const char *what, int requested, struct xsc_settings *s)
 	if (requested == XSC_HANDOFF_SYNPROXY) {
 		btf__free(vmlinux);
 		s->handoff = XSC_HANDOFF_SYNPROXY;
-		return gateway_check_kernel(what);
+		if (gateway_check_kernel(what))
+			return -ENOTSUP;
+		pr_info("%s: gateway mode: forwarded SYNs get the kernel's cookies, netfilter "
+			"SYNPROXY opens the connections to the servers (kernel %s)\n", what, u.release);
+		return 0;
 	}
 	if (libbpf_get_error(vmlinux)) {
 		pr_err("%s: cannot read the kernel's BTF (/sys/kernel/btf/vmlinux); "
@@ -729,6 +733,9 @@ int xsc_attach(const char *ifname, const struct attach_opts *o)
 	}
 	err = check_kernel(what, o->handoff, &info.settings);
 	err = err ?: check_existing(ifname, ifindex, &pp);
+	if (!err && gateway && o->policy->engage == XSC_ENGAGE_AUTO)
+		pr_notice("%s: in gateway mode a port engages on its SYN rate alone: the listeners' "
+			  "queues are on the servers\n", what);
 	if (!err && gateway) {
 		/* Before the programs load: the table loads nf_conntrack, whose kfuncs they use. */
 		err = gateway_rules_install(what, ifname, ifindex, &info.settings);
