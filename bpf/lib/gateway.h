@@ -57,8 +57,9 @@ static __always_inline bool gateway_mode(void)
 /*
  * Whether the kernel would forward this segment: XSC_CONTINUE if so (with or without a
  * neighbour entry yet), else the reason it is not ours to judge. A destination on this
- * host is passed: a wildcard listener here must not make a forwarded flow look local, and
- * a local one is not what gateway mode protects.
+ * host is passed (a wildcard listener here must not make a forwarded flow look local, and
+ * a local one is not what gateway mode protects); the helper says "not forwarded" for one
+ * with no route at all too.
  */
 static __always_inline int gw_route(xsc_ctx_t *ctx, const struct pkt *p)
 {

@@ -133,7 +133,7 @@ expect "detach generic" 0 "d0: detached" detach d0
 nothing_left "detach left nothing on d0" d0
 
 # The kernel handoff: no TC filter, status says so, an upgrade in place keeps the handoff.
-expect "--handoff bogus refused" 2 "--handoff: 'bogus' is not reqsk, kernel or auto" attach v0 --handoff bogus
+expect "--handoff bogus refused" 2 "--handoff: 'bogus' is not reqsk, kernel, synproxy or auto" attach v0 --handoff bogus
 expect "attach --handoff kernel says which handoff" 0 "handoff kernel: the kernel's own cookies" \
 	attach v0 --handoff kernel
 expect "...status names the handoff" 0 "v0: attached, native mode, handoff kernel" status v0
@@ -150,6 +150,29 @@ expect "...and it is still the kernel's" 0 "handoff kernel" status v0
 expect "detach the kernel handoff" 0 "v0: detached" detach v0
 nothing_left "...left nothing" v0
 no_pins "...not even libxdp's dispatcher pins"
+# Gateway mode: the host must forward and conntrack must not pick up mid-stream ACKs; its
+# own nftables table, which status shows and detach removes.
+gw_tables() { ip netns exec "$ns" nft list tables 2>/dev/null | grep -c xdp_syncookie_; }
+expect "attach --gateway refuses a host that does not forward" 1 "net.ipv4.ip_forward is not 1" \
+	attach v0 --gateway
+expect "...and --gateway with another handoff" 2 "--gateway and --handoff do not combine" \
+	attach v0 --gateway --handoff kernel
+ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1
+ip netns exec "$ns" sysctl -qw net.netfilter.nf_conntrack_tcp_loose=1 2>/dev/null
+expect "...and conntrack's loose pickup" 1 "nf_conntrack_tcp_loose is 1" attach v0 --gateway
+[ "$(gw_tables)" = 0 ] && ok "...which leaves no table" || { out=$(ip netns exec "$ns" nft list tables); bad "...which leaves no table" "a table"; }
+ip netns exec "$ns" sysctl -qw net.netfilter.nf_conntrack_tcp_loose=0
+expect "attach --gateway" 0 "v0: attached" attach v0 --gateway
+expect "...status names the handoff" 0 "v0: attached, native mode, handoff synproxy" status v0
+expect "...and the table" 0 "nftables: table inet xdp_syncookie_[0-9]+: invalid TCP" status v0
+expect "...an upgrade in place keeps it" 0 "v0: upgraded in place" attach v0 --replace
+expect "...and it is still gateway mode" 0 "handoff synproxy" status v0
+ip netns exec "$ns" nft delete table inet "xdp_syncookie_$(ip netns exec "$ns" cat /sys/class/net/v0/ifindex)"
+expect "...a lost table shows" 1 "v0: DEGRADED.*|nftables: table inet xdp_syncookie_[0-9]+ MISSING" status v0
+expect "detach the gateway" 0 "v0: detached" detach v0
+[ "$(gw_tables)" = 0 ] && ok "...and its table" || { out=$(ip netns exec "$ns" nft list tables); bad "...and its table" "a table left"; }
+nothing_left "...left nothing else" v0
+ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=0
 auto_handoff=reqsk	# where the kernel has bpf_sk_assign_tcp_reqsk() (6.9+)
 grep -qw bpf_sk_assign_tcp_reqsk /proc/kallsyms || auto_handoff=kernel
 expect "attach picks the handoff from the kernel's BTF" 0 "attach v0: handoff $auto_handoff" attach v0

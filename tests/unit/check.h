@@ -50,5 +50,6 @@ void test_lists(void);
 void test_forgery(void);
 void test_budget(void);
 void test_kernel_handoff(void);
+void test_gateway(void);
 
 #endif /* XSC_TEST_CHECK_H */

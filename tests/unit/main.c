@@ -64,6 +64,7 @@ int main(int argc, char **argv)
 	test_forgery();
 	test_engage();
 	test_kernel_handoff();
+	test_gateway();
 	harness_close();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
