@@ -78,7 +78,10 @@ xsc()
 {
 	local out rc=0
 
-	if [ "$1" = attach ] && [ -n "$HANDOFF" ]; then set -- "$@" --handoff "$HANDOFF"; fi
+	# Gateway mode is a handoff of its own.
+	if [ "$1" = attach ] && [ -n "$HANDOFF" ] && [[ " $* " != *" --gateway "* ]]; then
+		set -- "$@" --handoff "$HANDOFF"
+	fi
 	out=$(lab_xsc "$@" 2>&1) || rc=$?
 	echo "xdp-syncookie $*: rc=$rc: $out" >&2
 	[ "$rc" -eq 0 ] || fail "xdp-syncookie $* exited $rc: $out"
