@@ -108,19 +108,7 @@ static __always_inline bool gw_flow_known(xsc_ctx_t *ctx, const struct pkt *p)
 	/* libbpf 1.2's bpf_ksym_exists() is this test; 1.1.2 has no such macro. */
 	if (!bpf_xdp_ct_lookup || !bpf_ct_release)
 		return false;
-	if (p->family == 4) {
-		tuple.ipv4.saddr = p->saddr[0];
-		tuple.ipv4.daddr = p->daddr[0];
-		tuple.ipv4.sport = p->sport;
-		tuple.ipv4.dport = p->dport;
-		size = sizeof(tuple.ipv4);
-	} else {
-		__builtin_memcpy(tuple.ipv6.saddr, p->saddr, sizeof(tuple.ipv6.saddr));
-		__builtin_memcpy(tuple.ipv6.daddr, p->daddr, sizeof(tuple.ipv6.daddr));
-		tuple.ipv6.sport = p->sport;
-		tuple.ipv6.dport = p->dport;
-		size = sizeof(tuple.ipv6);
-	}
+	size = pkt_tuple(p, &tuple);
 	ct = bpf_xdp_ct_lookup(ctx, &tuple, size, &opts, GW_CT_OPTS_SZ);
 	if (!ct)
 		return false;

@@ -41,6 +41,24 @@ static __always_inline struct tcphdr *pkt_tcp(xsc_ctx_t *ctx, const struct pkt *
 	return (void *)(th + 1) > data_end ? NULL : th;
 }
 
+/* The segment's 4-tuple as the socket and conntrack lookups take it; returns its size.
+ * Only those bytes are written: the lookups read no more. */
+static __always_inline __u32 pkt_tuple(const struct pkt *p, struct bpf_sock_tuple *t)
+{
+	if (p->family == 4) {
+		t->ipv4.saddr = p->saddr[0];
+		t->ipv4.daddr = p->daddr[0];
+		t->ipv4.sport = p->sport;
+		t->ipv4.dport = p->dport;
+		return sizeof(t->ipv4);
+	}
+	__builtin_memcpy(t->ipv6.saddr, p->saddr, sizeof(t->ipv6.saddr));
+	__builtin_memcpy(t->ipv6.daddr, p->daddr, sizeof(t->ipv6.daddr));
+	t->ipv6.sport = p->sport;
+	t->ipv6.dport = p->dport;
+	return sizeof(t->ipv6);
+}
+
 static __always_inline int parse_l2(xsc_ctx_t *ctx, struct pkt *p, __be16 *l3_proto)
 {
 	void *data = ctx_data(ctx), *data_end = ctx_data_end(ctx);

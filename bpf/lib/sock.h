@@ -13,21 +13,8 @@
 static __always_inline struct bpf_sock *sock_lookup(xsc_ctx_t *ctx, const struct pkt *p)
 {
 	struct bpf_sock_tuple tuple;	/* not zeroed: the helper reads the size bytes set */
-	__u32 size;
+	__u32 size = pkt_tuple(p, &tuple);
 
-	if (p->family == 4) {
-		tuple.ipv4.saddr = p->saddr[0];
-		tuple.ipv4.daddr = p->daddr[0];
-		tuple.ipv4.sport = p->sport;
-		tuple.ipv4.dport = p->dport;
-		size = sizeof(tuple.ipv4);
-	} else {
-		__builtin_memcpy(tuple.ipv6.saddr, p->saddr, sizeof(tuple.ipv6.saddr));
-		__builtin_memcpy(tuple.ipv6.daddr, p->daddr, sizeof(tuple.ipv6.daddr));
-		tuple.ipv6.sport = p->sport;
-		tuple.ipv6.dport = p->dport;
-		size = sizeof(tuple.ipv6);
-	}
 	return bpf_skc_lookup_tcp(ctx, &tuple, size, BPF_F_CURRENT_NETNS, 0);
 }
 

@@ -203,6 +203,26 @@ table_list() { local v=${1^^}_$2; echo "${!v}"; }	# table_list syn4 RATES
 
 # ---- contenders ------------------------------------------------------------------------
 
+# nft_synproxy HOOK PORT: the usual three rules, SYNs untracked, then synproxy for what
+# conntrack cannot place, then a drop, in HOOK (input: a server's; forward: a router's).
+nft_synproxy()
+{
+	lab_srv nft -f - <<-EOF
+	table inet xsc_bench {
+		chain prerouting {
+			type filter hook prerouting priority raw; policy accept;
+			tcp dport $2 tcp flags syn notrack
+		}
+		chain $1 {
+			type filter hook $1 priority filter; policy accept;
+			tcp dport $2 ct state invalid,untracked synproxy mss 1460 wscale 7 timestamp sack-perm
+			ct state invalid drop
+		}
+	}
+	EOF
+	lab_srv sysctl -qw net.netfilter.nf_conntrack_tcp_loose=0
+}
+
 # contender_up CONTENDER FAMILY PORT
 contender_up()
 {
@@ -218,44 +238,19 @@ contender_up()
 		lab_xsc attach "$srv_if" "$LAB_SRV_IF_CLI" --ports "$port" "${BUDGETS[@]}" >/dev/null
 		;;
 	xdp-syncookie-gateway)
+		lab_srv modprobe -q nf_conntrack 2>/dev/null || true
 		lab_srv sysctl -qw net.ipv4.ip_forward=1 net.netfilter.nf_conntrack_tcp_loose=0
 		lab_xsc attach "$srv_if" "$LAB_SRV_IF_CLI" --gateway --ports "$port" --engage always \
 			"${BUDGETS[@]}" >/dev/null
 		;;
 	nft-synproxy-gateway)
-		# The usual three rules, in the forward hook: a router's synproxy.
 		set_xdp "$LAB_SRV" "$srv_if" obj "$LAB_XDP_PASS"
-		lab_srv sysctl -qw net.ipv4.ip_forward=1 net.netfilter.nf_conntrack_tcp_loose=0
-		lab_srv nft -f - <<-EOF
-		table inet xsc_bench {
-			chain prerouting {
-				type filter hook prerouting priority raw; policy accept;
-				tcp dport $port tcp flags syn notrack
-			}
-			chain forward {
-				type filter hook forward priority filter; policy accept;
-				tcp dport $port ct state invalid,untracked synproxy mss 1460 wscale 7 timestamp sack-perm
-				ct state invalid drop
-			}
-		}
-		EOF
+		lab_srv sysctl -qw net.ipv4.ip_forward=1
+		nft_synproxy forward "$port"
 		;;
 	nft-synproxy)
 		set_xdp "$LAB_SRV" "$srv_if" obj "$LAB_XDP_PASS"
-		lab_srv nft -f - <<-EOF
-		table inet xsc_bench {
-			chain prerouting {
-				type filter hook prerouting priority raw; policy accept;
-				tcp dport $port tcp flags syn notrack
-			}
-			chain input {
-				type filter hook input priority filter; policy accept;
-				tcp dport $port ct state invalid,untracked synproxy mss 1460 wscale 7 timestamp sack-perm
-				ct state invalid drop
-			}
-		}
-		EOF
-		lab_srv sysctl -qw net.netfilter.nf_conntrack_tcp_loose=0
+		nft_synproxy input "$port"
 		;;
 	linux-cookies2)
 		set_xdp "$LAB_SRV" "$srv_if" obj "$LAB_XDP_PASS"

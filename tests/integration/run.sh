@@ -2130,11 +2130,19 @@ t_iface_deleted_flood()
 
 # ---- gateway mode: the server namespace routes to a backend behind it (LAB_BEHIND) ----
 
+# gw_loose 0|1: nf_conntrack_tcp_loose in the router namespace; the sysctl is there only
+# once nf_conntrack is (a module on Debian's kernels).
+gw_loose()
+{
+	lab_srv modprobe -q nf_conntrack 2>/dev/null || true
+	lab_srv sysctl -qw "net.netfilter.nf_conntrack_tcp_loose=$1"
+}
+
 # The backend's test server, on the backend's own address; the router set up for gateway
 # mode (conntrack must not pick up mid-stream ACKs, or no cookie ACK is ever invalid).
 gw_start()
 {
-	lab_srv sysctl -qw net.netfilter.nf_conntrack_tcp_loose=0
+	gw_loose 0
 	lab_bg bhd "$WORK/backend" "${TT[@]}" server --port "$PORT" --mode "${1:-echo}" \
 		--backlog 256 --seconds 300 --report "$WORK/server.json"
 	SERVER_PID=$LAB_BG_PID
@@ -2272,7 +2280,7 @@ t_gateway_iperf3()
 {
 	local fam dir dst tx rx rate n=$((50 * 1024 * 1024)) before=$WORK/before.json after=$WORK/after.json
 
-	lab_srv sysctl -qw net.netfilter.nf_conntrack_tcp_loose=0
+	gw_loose 0
 	xsc attach "$LAB_SRV_IF_CLI" --gateway --engage always
 	for fam in 4 6; do
 		for dir in up down; do
@@ -2303,12 +2311,13 @@ t_gateway_refusals()
 {
 	xsc_fails "--gateway with --handoff" attach "$LAB_SRV_IF_CLI" --gateway --handoff kernel
 	expect_eq "--gateway with --handoff: exit code" "$FAIL_RC" 2
-	lab_srv sysctl -qw net.netfilter.nf_conntrack_tcp_loose=1
+	gw_loose 1
 	xsc_fails "--gateway with nf_conntrack_tcp_loose=1" attach "$LAB_SRV_IF_CLI" --gateway
 	grep -q nf_conntrack_tcp_loose <<<"$FAIL_OUT" || fail "the message does not name the sysctl: $FAIL_OUT"
 	[ -z "$(gw_tables)" ] || fail "a refused attach left a table: $(gw_tables)"
 	[ -z "$(leftovers "$LAB_SRV_IF_CLI")" ] || fail "left on $LAB_SRV_IF_CLI: $(leftovers "$LAB_SRV_IF_CLI")"
-	lab_srv sysctl -qw net.netfilter.nf_conntrack_tcp_loose=0 net.ipv4.ip_forward=0
+	gw_loose 0
+	lab_srv sysctl -qw net.ipv4.ip_forward=0
 	xsc_fails "--gateway with ip_forward=0" attach "$LAB_SRV_IF_CLI" --gateway
 	grep -q ip_forward <<<"$FAIL_OUT" || fail "the message does not name the sysctl: $FAIL_OUT"
 	[ -z "$(gw_tables)" ] || fail "a refused attach left a table: $(gw_tables)"
