@@ -26,12 +26,15 @@ struct bpf_ct_opts___xsc {
 #define GW_CT_NETNS_CURRENT (-1)	/* BPF_F_CURRENT_NETNS */
 
 /* nf_conntrack's kfuncs (Linux 6.0+). Weak, so that the object loads where conntrack is
- * not loaded or has no BTF: host mode never reaches them, and attach --gateway checks that
- * they resolve before it loads anything (user/core/gateway.c). */
+ * not loaded or has no BTF: only a program loaded with xsc_gw_conntrack set calls them,
+ * which attach --gateway does once it has checked that they resolve (user/core/gateway.c).
+ * A load-time flag rather than a test of the symbol's address: libbpf 1.1.2 writes that
+ * test (ld_imm64) without the module's BTF, and Linux 6.1 refuses the program. */
 extern struct nf_conn *bpf_xdp_ct_lookup(struct xdp_md *ctx, struct bpf_sock_tuple *tuple,
 					 __u32 tuple_sz, struct bpf_ct_opts___xsc *opts,
 					 __u32 opts_sz) __ksym __weak;
 extern void bpf_ct_release(struct nf_conn *ct) __ksym __weak;
+const volatile __u8 xsc_gw_conntrack = 0;
 
 /* The route lookup's parameters (64 bytes): per CPU, off the stack, which the SYN path
  * has no room left on. */
@@ -105,8 +108,7 @@ static __always_inline bool gw_flow_known(xsc_ctx_t *ctx, const struct pkt *p)
 	__u32 size;
 	bool known;
 
-	/* libbpf 1.2's bpf_ksym_exists() is this test; 1.1.2 has no such macro. */
-	if (!bpf_xdp_ct_lookup || !bpf_ct_release)
+	if (!xsc_gw_conntrack)
 		return false;
 	size = pkt_tuple(p, &tuple);
 	ct = bpf_xdp_ct_lookup(ctx, &tuple, size, &opts, GW_CT_OPTS_SZ);

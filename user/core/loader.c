@@ -462,6 +462,8 @@ static int load_programs(const char *what, const char *ifname, const struct maps
 	xs->rodata->xsc_nr_cpus = ncpus > 0 ? ncpus : 1;
 	xs->rodata->xsc_budget_spread = receiving_cpus(ifname, xs->rodata->xsc_nr_cpus);
 	xs->rodata->xsc_instance = instance;
+	/* Gateway mode's attach has checked that conntrack's kfuncs resolve. */
+	xs->rodata->xsc_gw_conntrack = settings->handoff == XSC_HANDOFF_SYNPROXY;
 	err = mapset_share(ms, xs->obj);
 	if (err || !tc)
 		return err;
@@ -639,6 +641,8 @@ static int xsc_replace(const char *ifname, const struct attach_opts *o)
 		info.settings.handoff = handoff;
 	}
 	err = check_kernel(what, info.settings.handoff, &info.settings);
+	if (!err && info.settings.handoff == XSC_HANDOFF_SYNPROXY)
+		err = gateway_check_conntrack(what);
 	if (err)
 		return err;
 
