@@ -36,15 +36,6 @@ struct {
 	__type(value, struct xsc_attach_info);
 } xsc_info SEC(".maps");
 
-/* Which program of an in-place upgrade acts (abi.h, XSC_INSTANCE_*): set at load. */
-const volatile __u8 xsc_instance = XSC_INSTANCE_A;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u8);
-} xsc_active SEC(".maps");
 
 /* Our own TCP timestamp clock: 2^20 ns (~1.05 ms) ticks, within RFC 7323's 1 ms..1 s. */
 #define TS_CLOCK_SHIFT 20
@@ -378,15 +369,6 @@ static __always_inline int judge(xsc_ctx_t *ctx, const struct pkt *p)
 	return judge_tcp(ctx, p, pol, policy_mode(pol, port));
 }
 
-/* Whether this program acts: it is the one in force, or no upgrade ever named one. */
-static __always_inline bool instance_active(void)
-{
-	__u32 zero = 0;
-	__u8 *active = bpf_map_lookup_elem(&xsc_active, &zero);
-
-	return !active || !*active || *active == xsc_instance;
-}
-
 SEC("xdp")
 int xdp_syncookie(struct xdp_md *ctx)
 {
@@ -394,9 +376,6 @@ int xdp_syncookie(struct xdp_md *ctx)
 	enum xsc_verdict v;
 	int reason;
 
-	/* The other program of an upgrade in progress judges and counts this packet. */
-	if (!instance_active())
-		return XDP_PASS;
 	reason = parse_packet(ctx, &p, &xsc_cfg);
 	if (reason == XSC_CONTINUE)
 		reason = judge(ctx, &p);

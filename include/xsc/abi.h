@@ -353,7 +353,6 @@ struct xsc_lpm6_key {
 #define XSC_MAP_KEYCACHE "xsc_host_kcache"
 #define XSC_MAP_LISTS4 "xsc_lists4"
 #define XSC_MAP_LISTS6 "xsc_lists6"
-#define XSC_MAP_ACTIVE "xsc_active"
 
 /*
  * <bpffs>/xdp-syncookie/xsc_host_*        shared by every interface
@@ -366,16 +365,6 @@ struct xsc_lpm6_key {
 #define XSC_PIN_LAYOUT 4
 
 #define XSC_IFNAMSIZ 16
-/*
- * Which of the XDP programs on an interface acts (map xsc_active, one byte): during an
- * in-place upgrade the old and the new program both sit in libxdp's dispatcher for a
- * moment; the one whose load-time instance number differs passes every packet on
- * untouched and uncounted, so each packet is judged and counted exactly once. A byte,
- * so the switch cannot be read half-written.
- */
-#define XSC_INSTANCE_A 1
-#define XSC_INSTANCE_B 2
-
 /* The attach record (map xsc_info): how this interface was attached. */
 struct xsc_attach_info {
 	__u32 layout;			/* XSC_PIN_LAYOUT */
@@ -388,7 +377,7 @@ struct xsc_attach_info {
 	__u32 created_clsact;		/* detach removes the clsact qdisc only if we made it */
 	__u64 attached_at;		/* unix seconds */
 	__u64 replaced_at;		/* unix seconds of the last in-place upgrade; 0: none */
-	__u32 instance;			/* the xsc_active value of the programs in force */
+	__u32 reserved;			/* layout 4 records carry an upgrade instance here */
 	__u32 replaces;			/* in-place upgrades since attach */
 	struct xsc_settings settings;
 	char ifname[XSC_IFNAMSIZ];

@@ -131,6 +131,16 @@ nothing_left "failed native attach left nothing" d0
 expect "generic mode on the same driver works" 0 "d0: attached \(skb" attach d0 -m skb
 expect "detach generic" 0 "d0: detached" detach d0
 nothing_left "detach left nothing on d0" d0
+# Another XDP program on the interface: refused by its id, and left as it was.
+ip -n "$ns" link set dev v0 xdpdrv obj "$here/../../build/xdp_pass.bpf.o" sec xdp
+foreign=$(ip -n "$ns" -d link show v0 | sed -nE 's/.*prog\/xdp id ([0-9]+).*/\1/p')
+expect "another XDP program on the interface: refused, naming it" 1 \
+	"another XDP program, id $foreign is attached" attach v0
+[ "$(ip -n "$ns" -d link show v0 | sed -nE 's/.*prog\/xdp id ([0-9]+).*/\1/p')" = "$foreign" ] &&
+	[ ! -e "$fs/xdp-syncookie/v0" ] && ok "...which stays, and nothing of ours is left" ||
+	{ out=$(ip -n "$ns" -d link show v0); bad "...which stays, and nothing of ours is left" "changed"; }
+ip -n "$ns" link set dev v0 xdpdrv off
+rm -r "$fs/ip" "$fs/xdp" "$fs/tc"	# iproute2's own bpffs directories
 
 # The kernel handoff: no TC filter, status says so, an upgrade in place keeps the handoff.
 expect "--handoff bogus refused" 2 "--handoff: 'bogus' is not reqsk, kernel, synproxy or auto" attach v0 --handoff bogus

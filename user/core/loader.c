@@ -218,17 +218,6 @@ static int detach_xdp_except(int ifindex, __u32 keep_id)
 	return err;
 }
 
-/* How many of the programs in libxdp's dispatcher are ours. */
-static int count_ours(struct xdp_multiprog *mp)
-{
-	struct xdp_program *p;
-	int n = 0;
-
-	for (p = xdp_multiprog__next_prog(NULL, mp); p; p = xdp_multiprog__next_prog(p, mp))
-		n += !strcmp(xdp_program__name(p), XDP_PROG_NAME);
-	return n;
-}
-
 static int detach_xdp(int ifindex)
 {
 	return detach_xdp_except(ifindex, 0);
@@ -303,32 +292,41 @@ static int attach_tc(const char *ifname, int ifindex, struct tc_handoff *tc,
 	return 0;
 }
 
+/*
+ * Attaches the XDP program alone, in one netlink request that fails if the interface has
+ * an XDP program already. Not through libxdp's dispatcher (where it loads, as on Linux
+ * 6.1): there the program is held only by a link pinned in the bpffs, so a lost bpffs
+ * would silently end the protection while the dispatcher stays on the link, and a removed
+ * interface would leave the dispatcher's pins behind. A mitigator keeps acting whatever
+ * happens to the bpffs; attached alone it does, on every kernel alike.
+ */
 static int attach_xdp(const char *ifname, int ifindex, struct xdp_syncookie *xs,
 		      enum xdp_attach_mode mode, struct xsc_attach_info *info)
 {
-	struct xdp_program *prog = xdp_program__from_bpf_obj(xs->obj, "xdp");
-	char msg[256];
-	int err = libxdp_get_error(prog);
+	__u32 flags = XDP_FLAGS_UPDATE_IF_NOEXIST |
+		      (mode == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE);
+	int fd = bpf_program__fd(xs->progs.xdp_syncookie), err = 0;
+	struct bpf_prog_info pi = {};
+	__u32 len = sizeof(pi);
+	__u32 other = 0;
 
-	if (err) {
-		libxdp_strerror(err, msg, sizeof(msg));
-		pr_err("attach %s: preparing the XDP program: %s\n", ifname, msg);
-		return err;
-	}
-	err = xdp_program__attach(prog, ifindex, mode, 0);
-	if (err) {
-		if (err == -EOPNOTSUPP && mode == XDP_MODE_NATIVE)
-			snprintf(msg, sizeof(msg), "the driver has no native XDP support "
-				 "(generic mode: -m skb)");
-		else
-			libxdp_strerror(err, msg, sizeof(msg));
+	if (bpf_obj_get_info_by_fd(fd, &pi, &len) || bpf_xdp_attach(ifindex, fd, flags, NULL))
+		err = -errno;
+	if (err == -EOPNOTSUPP && mode == XDP_MODE_NATIVE) {
+		pr_err("attach %s: attaching XDP in native mode: the driver has no native XDP "
+		       "support (generic mode: -m skb)\n", ifname);
+	} else if (err == -EBUSY || err == -EEXIST) {
+		bpf_xdp_query_id(ifindex, 0, &other);
+		pr_err("attach %s: another XDP program%s%.0u is attached; xdp-syncookie must be the "
+		       "interface's only XDP program: remove it first\n", ifname, other ? ", id " : "",
+		       other);
+	} else if (err) {
 		pr_err("attach %s: attaching XDP in %s mode: %s\n", ifname,
-		       mode == XDP_MODE_SKB ? "skb" : "native", msg);
+		       mode == XDP_MODE_SKB ? "skb" : "native", strerror(-err));
 	} else {
-		info->xdp_prog_id = xdp_program__id(prog);
+		info->xdp_prog_id = pi.id;
 		info->xdp_mode = mode;
 	}
-	xdp_program__close(prog);
 	return err;
 }
 
@@ -382,13 +380,11 @@ static int check_existing(const char *ifname, int ifindex, const struct pin_path
 	return 0;
 }
 
-/* Fills the maps before any program can read them: key, lists, policy, the acting instance. */
+/* Fills the maps before any program can read them: key, lists, policy. */
 static int maps_fill(const char *what, const struct mapset *ms, const struct attach_opts *o)
 {
 	struct xsc_policy *pol = malloc(sizeof(*pol));
 	int outer4 = mapset_fd(ms, XSC_MAP_LISTS4), outer6 = mapset_fd(ms, XSC_MAP_LISTS6);
-	__u8 instance = XSC_INSTANCE_A;
-	__u32 zero = 0;
 	int err = 0;
 
 	if (!pol)
@@ -403,8 +399,6 @@ static int maps_fill(const char *what, const struct mapset *ms, const struct att
 	err = err ?: lists_swap(outer4, outer6, XSC_LIST_DENY, o->deny, &pol->lists, what);
 	if (!err && (err = policy_install(mapset_fd(ms, XSC_MAP_POLICY), pol)))
 		pr_err("%s: installing the policy: %s\n", what, strerror(-err));
-	if (!err && bpf_map_update_elem(mapset_fd(ms, XSC_MAP_ACTIVE), &zero, &instance, BPF_ANY))
-		err = -errno;
 	free(pol);
 	return err;
 }
@@ -441,7 +435,7 @@ static __u32 receiving_cpus(const char *ifname, int ncpus)
 
 /* Opens this build's programs, set up for the interface and the map set, and loads them. */
 static int load_programs(const char *what, const char *ifname, const struct mapset *ms,
-			 const struct xsc_settings *settings, __u8 instance,
+			 const struct xsc_settings *settings,
 			 struct xdp_syncookie **xsp, struct tc_handoff **tcp)
 {
 	/* The kernel handoff needs no TC program: the kernel takes its own cookies. Gateway
@@ -461,12 +455,20 @@ static int load_programs(const char *what, const char *ifname, const struct maps
 	xs->rodata->xsc_cfg = *settings;
 	xs->rodata->xsc_nr_cpus = ncpus > 0 ? ncpus : 1;
 	xs->rodata->xsc_budget_spread = receiving_cpus(ifname, xs->rodata->xsc_nr_cpus);
-	xs->rodata->xsc_instance = instance;
 	/* Gateway mode's attach has checked that conntrack's kfuncs resolve. */
 	xs->rodata->xsc_gw_conntrack = settings->handoff == XSC_HANDOFF_SYNPROXY;
 	err = mapset_share(ms, xs->obj);
-	if (err || !tc)
+	if (err)
 		return err;
+	/* Verified before anything on the interface changes. */
+	if (xdp_syncookie__load(xs)) {
+		err = -errno;
+		pr_err("%s: loading the XDP program: %s (-v shows the verifier log)\n", what,
+		       strerror(-err));
+		return err;
+	}
+	if (!tc)
+		return 0;
 	tc->rodata->xsc_cfg = *settings;
 	err = mapset_share(ms, tc->obj);
 	if (!err && tc_handoff__load(tc))
@@ -478,13 +480,11 @@ static int load_programs(const char *what, const char *ifname, const struct maps
 }
 
 /*
- * Swaps the XDP program of a legacy attachment (libxdp attached it without its dispatcher,
- * as it does where its dispatcher cannot load) in one netlink request, XDP_FLAGS_REPLACE
- * naming the program it replaces: the kernel switches from one to the other between two
- * packets.
+ * Swaps the XDP program in one netlink request, XDP_FLAGS_REPLACE naming the program it
+ * replaces: the kernel switches from one to the other between two packets.
  */
-static int replace_xdp_legacy(const char *what, int ifindex, __u32 old_id, struct xdp_syncookie *xs,
-			      enum xdp_attach_mode mode)
+static int replace_xdp(const char *what, int ifindex, __u32 old_id, struct xdp_syncookie *xs,
+		       enum xdp_attach_mode mode)
 {
 	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
 	__u32 flags = XDP_FLAGS_REPLACE |
@@ -527,55 +527,6 @@ static void restore_tc(const char *what, int ifindex, __u32 tc_id)
 }
 
 /*
- * Adds the new XDP program next to the old one in libxdp's dispatcher (libxdp swaps the
- * dispatcher in atomically) while the old one still acts; the acting instance then flips
- * in one byte, and the old one leaves.
- */
-static int replace_xdp_dispatched(const char *what, int ifindex, __u32 old_id,
-				  struct xdp_syncookie *xs, const struct mapset *ms, __u8 next,
-				  struct xsc_attach_info *info)
-{
-	struct xdp_program *prog = xdp_program__from_bpf_obj(xs->obj, "xdp"), *old;
-	struct xdp_multiprog *mp;
-	int err = libxdp_get_error(prog);
-	__u32 zero = 0;
-	char msg[256];
-
-	if (err) {
-		prog = NULL;
-	} else {
-		/* Run after the old one: a packet meeting the flip between the two reads of the
-		 * byte is judged twice at worst, never skipped. */
-		old = find_xdp(ifindex, &mp);
-		if (old)
-			xdp_program__set_run_prio(prog, xdp_program__run_prio(old) + 1);
-		xdp_multiprog__close(mp);
-		err = xdp_program__attach(prog, ifindex, info->xdp_mode, 0);
-	}
-	if (err) {
-		libxdp_strerror(err, msg, sizeof(msg));
-		pr_err("%s: adding the new XDP program: %s (the old one stays in force)\n", what, msg);
-		goto out;
-	}
-	info->xdp_prog_id = xdp_program__id(prog);
-	if (bpf_map_update_elem(mapset_fd(ms, XSC_MAP_ACTIVE), &zero, &next, BPF_ANY)) {
-		err = -errno;
-		pr_err("%s: handing over to the new program: %s\n", what, strerror(-err));
-		detach_xdp_except(ifindex, old_id);
-		goto out;
-	}
-	err = detach_xdp_except(ifindex, info->xdp_prog_id);
-	if (err == -ENOENT)
-		err = 0;
-	if (err)
-		pr_err("%s: the new program acts, but removing the old one failed: %s; run "
-		       "'attach --replace' again\n", what, strerror(-err));
-out:
-	xdp_program__close(prog);
-	return err;
-}
-
-/*
  * The in-place upgrade. The pinned maps are reused as they are (one of another shape is
  * refused before anything changes) and keep keys, counters, policy, lists and engage
  * state; the TC filter's program is replaced in one step, then the XDP program (above).
@@ -588,11 +539,10 @@ static int xsc_replace(const char *ifname, const struct attach_opts *o)
 	struct tc_handoff *tc = NULL;
 	struct xdp_multiprog *mp;
 	int ifindex = if_nametoindex(ifname), err;
-	__u8 active = 0, next;
-	__u32 zero = 0, old_id, old_tc_id;
+	__u32 old_id, old_tc_id;
 	struct pin_paths pp;
 	struct mapset ms;
-	bool legacy;
+	bool dispatched;
 	char what[64];
 
 	snprintf(what, sizeof(what), "attach --replace %s", ifname);
@@ -620,14 +570,14 @@ static int xsc_replace(const char *ifname, const struct attach_opts *o)
 		return -ENOENT;
 	}
 	mp = xdp_multiprog__get_from_ifindex(ifindex);
-	legacy = libxdp_get_error(mp) || xdp_multiprog__is_legacy(mp);
-	if (!legacy && count_ours(mp) > 1) {
-		pr_err("%s: more than one xdp_syncookie program is attached (an upgrade was cut "
-		       "short); run 'xdp-syncookie detach %s' and attach it again\n", what, ifname);
-		xdp_multiprog__close(mp);
+	dispatched = !libxdp_get_error(mp) && !xdp_multiprog__is_legacy(mp);
+	xdp_multiprog__close(libxdp_get_error(mp) ? NULL : mp);
+	if (dispatched) {
+		pr_err("%s: attached under libxdp's dispatcher (by an earlier build), which this "
+		       "build no longer uses; upgrade with 'xdp-syncookie detach %s' and then "
+		       "'attach' (handshakes in flight are lost)\n", what, ifname);
 		return -EEXIST;
 	}
-	xdp_multiprog__close(libxdp_get_error(mp) ? NULL : mp);
 	/* The handoff stays: a cookie in flight must meet the one that made it. */
 	if (o->handoff != XSC_HANDOFF_AUTO && o->handoff != info.settings.handoff) {
 		pr_err("%s: the handoff in force is %s; an upgrade in place keeps it (detach and "
@@ -652,17 +602,7 @@ static int xsc_replace(const char *ifname, const struct attach_opts *o)
 	err = failpoint("replace.maps_reused");
 	if (err)
 		goto out;
-	if (bpf_map_lookup_elem(mapset_fd(&ms, XSC_MAP_ACTIVE), &zero, &active) || !active)
-		active = XSC_INSTANCE_A;
-	/* A one-step swap keeps the instance; two programs side by side need two. */
-	next = legacy ? active : active == XSC_INSTANCE_A ? XSC_INSTANCE_B : XSC_INSTANCE_A;
-	err = load_programs(what, ifname, &ms, &info.settings, next, &xs, &tc);
-	/* Where the XDP program is ours to load, it is verified before anything changes. */
-	if (!err && legacy && xdp_syncookie__load(xs)) {
-		err = -errno;
-		pr_err("%s: loading the XDP program: %s (-v shows the verifier log)\n", what,
-		       strerror(-err));
-	}
+	err = load_programs(what, ifname, &ms, &info.settings, &xs, &tc);
 	err = err ?: failpoint("replace.programs_loaded");
 	old_tc_id = info.tc_prog_id;
 	if (!err && tc)
@@ -674,12 +614,8 @@ static int xsc_replace(const char *ifname, const struct attach_opts *o)
 		restore_tc(what, ifindex, old_tc_id);
 		goto out;
 	}
-	if (legacy) {
-		err = replace_xdp_legacy(what, ifindex, old_id, xs, info.xdp_mode);
-		info.xdp_prog_id = err ? old_id : xsc_xdp_prog_id(ifindex, NULL);
-	} else {
-		err = replace_xdp_dispatched(what, ifindex, old_id, xs, &ms, next, &info);
-	}
+	err = replace_xdp(what, ifindex, old_id, xs, info.xdp_mode);
+	info.xdp_prog_id = err ? old_id : xsc_xdp_prog_id(ifindex, NULL);
 	if (err) {
 		restore_tc(what, ifindex, old_tc_id);
 		goto out;
@@ -690,7 +626,6 @@ static int xsc_replace(const char *ifname, const struct attach_opts *o)
 	/* The SYNPROXY statement names the SYN-ACK's MSS and window scale: rewritten whole. */
 	if (!err && info.settings.handoff == XSC_HANDOFF_SYNPROXY)
 		err = gateway_rules_install(what, ifname, ifindex, &info.settings);
-	info.instance = next;
 	info.replaced_at = time(NULL);
 	info.replaces++;
 	err = err ?: write_info(&ms, &info);
@@ -709,7 +644,7 @@ out:
 int xsc_attach(const char *ifname, const struct attach_opts *o)
 {
 	struct xsc_attach_info info = { .layout = XSC_PIN_LAYOUT, .settings = o->settings,
-					.attached_at = time(NULL), .instance = XSC_INSTANCE_A };
+					.attached_at = time(NULL) };
 	struct xdp_syncookie *xs = NULL;
 	struct tc_handoff *tc = NULL;
 	bool gateway = o->handoff == XSC_HANDOFF_SYNPROXY, rules_added = false;
@@ -754,7 +689,7 @@ int xsc_attach(const char *ifname, const struct attach_opts *o)
 	err = failpoint("attach.maps_created");
 	err = err ?: maps_fill(what, &ms, o);
 	err = err ?: failpoint("attach.maps_filled");
-	err = err ?: load_programs(what, ifname, &ms, &info.settings, XSC_INSTANCE_A, &xs, &tc);
+	err = err ?: load_programs(what, ifname, &ms, &info.settings, &xs, &tc);
 	err = err ?: failpoint("attach.programs_loaded");
 	if (err)
 		goto out;
