@@ -204,7 +204,7 @@ deps:
 test-unit: $(BUILD)/test_unit
 	$(Q)./$(BUILD)/test_unit
 
-test-cli: xdp-syncookie
+test-cli: xdp-syncookie $(BUILD)/xdp_pass.bpf.o
 	$(Q)./tests/cli/test_cli.sh
 
 test-integration: all

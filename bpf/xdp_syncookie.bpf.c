@@ -15,15 +15,8 @@
 #include "policy/engage.h"
 #include "policy/lists.h"
 #include "policy/budget.h"
-#include <xdp/xdp_helpers.h>
 
 char LICENSE[] SEC("license") = "GPL";
-
-/* libxdp runs us in its dispatcher; on XDP_PASS the next program on the interface runs. */
-struct {
-	__uint(priority, 10);
-	__uint(XDP_PASS, 1);
-} XDP_RUN_CONFIG(xdp_syncookie);
 
 /*
  * The attach record, written by user space and never read here: declared with the other

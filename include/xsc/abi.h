@@ -357,8 +357,7 @@ struct xsc_lpm6_key {
 /*
  * <bpffs>/xdp-syncookie/xsc_host_*        shared by every interface
  * <bpffs>/xdp-syncookie/IFACE/xsc_*       one interface
- * <bpffs> is $LIBXDP_BPFFS (libxdp's own variable, so its dispatcher pins and ours share
- * one filesystem) or /sys/fs/bpf.
+ * <bpffs> is $LIBXDP_BPFFS (libxdp's own variable, which it reads too) or /sys/fs/bpf.
  */
 #define XSC_PIN_DIR "xdp-syncookie"
 /* Bump when a pinned map changes shape: pins of another layout are refused. */

@@ -132,15 +132,20 @@ expect "generic mode on the same driver works" 0 "d0: attached \(skb" attach d0 
 expect "detach generic" 0 "d0: detached" detach d0
 nothing_left "detach left nothing on d0" d0
 # Another XDP program on the interface: refused by its id, and left as it was.
+xdp_id() { ip -n "$ns" -d link show "$1" | sed -nE 's/.*prog\/xdp id ([0-9]+).*/\1/p'; }
 ip -n "$ns" link set dev v0 xdpdrv obj "$here/../../build/xdp_pass.bpf.o" sec xdp
-foreign=$(ip -n "$ns" -d link show v0 | sed -nE 's/.*prog\/xdp id ([0-9]+).*/\1/p')
-expect "another XDP program on the interface: refused, naming it" 1 \
-	"another XDP program, id $foreign is attached" attach v0
-[ "$(ip -n "$ns" -d link show v0 | sed -nE 's/.*prog\/xdp id ([0-9]+).*/\1/p')" = "$foreign" ] &&
-	[ ! -e "$fs/xdp-syncookie/v0" ] && ok "...which stays, and nothing of ours is left" ||
-	{ out=$(ip -n "$ns" -d link show v0); bad "...which stays, and nothing of ours is left" "changed"; }
+foreign=$(xdp_id v0)
+if [ -z "$foreign" ]; then
+	out=""; bad "another XDP program on the interface" "build/xdp_pass.bpf.o did not attach"
+else
+	expect "another XDP program on the interface: refused, naming it" 1 \
+		"another XDP program, id $foreign, is attached" attach v0
+	[ "$(xdp_id v0)" = "$foreign" ] && ok "...which stays" ||
+		{ out=$(ip -n "$ns" -d link show v0); bad "...which stays" "changed"; }
+fi
 ip -n "$ns" link set dev v0 xdpdrv off
-rm -r "$fs/ip" "$fs/xdp" "$fs/tc"	# iproute2's own bpffs directories
+rm -rf "$fs/ip" "$fs/xdp" "$fs/tc"	# iproute2's own bpffs directories
+nothing_left "...and nothing of ours is left" v0
 
 # The kernel handoff: no TC filter, status says so, an upgrade in place keeps the handoff.
 expect "--handoff bogus refused" 2 "--handoff: 'bogus' is not reqsk, kernel, synproxy or auto" attach v0 --handoff bogus
@@ -182,6 +187,13 @@ expect "...a lost table shows" 1 "v0: DEGRADED.*|nftables: table inet xdp_syncoo
 expect "detach the gateway" 0 "v0: detached" detach v0
 [ "$(gw_tables)" = 0 ] && ok "...and its table" || { out=$(ip netns exec "$ns" nft list tables); bad "...and its table" "a table left"; }
 nothing_left "...left nothing else" v0
+expect "attach --gateway again" 0 "v0: attached" attach v0 --gateway
+rm -r "$fs/xdp-syncookie"
+expect "...its pins lost, detach still removes it" 0 "v0: detached" detach v0
+[ "$(gw_tables)" = 0 ] && ok "...and its table" || { out=$(ip netns exec "$ns" nft list tables); bad "...and its table" "a table left"; }
+nothing_left "...and everything else" v0
+# The record that attach made the clsact qdisc went with the pins: the qdisc stays.
+ip netns exec "$ns" tc qdisc del dev v0 clsact 2>/dev/null
 ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=0
 auto_handoff=reqsk	# where the kernel has bpf_sk_assign_tcp_reqsk() (6.9+)
 grep -qw bpf_sk_assign_tcp_reqsk /proc/kallsyms || auto_handoff=kernel
@@ -737,7 +749,12 @@ for fp in replace.maps_reused replace.programs_loaded replace.tc_replaced replac
 	[ "$(ip -n "$ns" -d link show v0 | grep -c 'prog/xdp')" -ge 1 ] && ok "...XDP on the link" ||
 		{ out=""; bad "...XDP on the link" "none"; }
 done
+# An attachment of layout 4 carries the pin of the dispatcher's upgrade gate: it goes.
+ip netns exec "$ns" bpftool map create "$fs/xdp-syncookie/v0/xsc_active" type array key 4 \
+	value 1 entries 1 name xsc_active
 expect "...a clean attach --replace afterwards" 0 "v0: upgraded in place" attach --replace v0
+[ ! -e "$fs/xdp-syncookie/v0/xsc_active" ] && ok "...which removes an earlier build's xsc_active pin" ||
+	{ out=""; bad "...which removes an earlier build's xsc_active pin" "still there"; }
 expect "...status: whole" 0 "^v0: attached" status v0
 expect "...detach" 0 "v0: detached" detach v0
 nothing_left "...nothing left after the replace failpoints" v0

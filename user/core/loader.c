@@ -178,9 +178,11 @@ __u32 xsc_xdp_prog_id(int ifindex, enum xdp_attach_mode *mode)
 	return id;
 }
 
-/* Detaches our XDP program; keep_id names one to leave in place (0: none). An upgrade
- * interrupted midway can leave two of ours: every other one goes. */
-static int detach_xdp_except(int ifindex, __u32 keep_id)
+/*
+ * Detaches our XDP program: attached alone, or by an earlier build in libxdp's dispatcher,
+ * where an upgrade of that build cut short could leave two of ours (each goes).
+ */
+static int detach_xdp(int ifindex)
 {
 	int err = -ENOENT;
 
@@ -193,14 +195,12 @@ static int detach_xdp_except(int ifindex, __u32 keep_id)
 			return err;
 		if (xdp_multiprog__is_legacy(mp)) {
 			q = xdp_multiprog__main_prog(mp);
-			if (q && !strcmp(xdp_program__name(q), XDP_PROG_NAME) &&
-			    xdp_program__id(q) != keep_id)
+			if (q && !strcmp(xdp_program__name(q), XDP_PROG_NAME))
 				p = q;
 		} else {
 			for (q = xdp_multiprog__next_prog(NULL, mp); q && !p;
 			     q = xdp_multiprog__next_prog(q, mp))
-				if (!strcmp(xdp_program__name(q), XDP_PROG_NAME) &&
-				    xdp_program__id(q) != keep_id)
+				if (!strcmp(xdp_program__name(q), XDP_PROG_NAME))
 					p = q;
 		}
 		if (!p) {
@@ -216,11 +216,6 @@ static int detach_xdp_except(int ifindex, __u32 keep_id)
 		err = 0;
 	}
 	return err;
-}
-
-static int detach_xdp(int ifindex)
-{
-	return detach_xdp_except(ifindex, 0);
 }
 
 __u32 xsc_tc_prog_id(int ifindex)
@@ -292,6 +287,27 @@ static int attach_tc(const char *ifname, int ifindex, struct tc_handoff *tc,
 	return 0;
 }
 
+/* The id of an XDP program on ifindex, in any mode (0: none). */
+static __u32 xdp_any_prog_id(int ifindex)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	if (bpf_xdp_query(ifindex, 0, &q))
+		return 0;
+	return q.prog_id ?: q.drv_prog_id ?: q.skb_prog_id ?: q.hw_prog_id;
+}
+
+static __u32 xdp_mode_flag(enum xdp_attach_mode mode)
+{
+	return mode == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+}
+
+static void say_foreign_xdp(const char *ifname, __u32 id)
+{
+	pr_err("attach %s: another XDP program, id %u, is attached; xdp-syncookie must be the "
+	       "interface's only XDP program: remove it first\n", ifname, id);
+}
+
 /*
  * Attaches the XDP program alone, in one netlink request that fails if the interface has
  * an XDP program already. Not through libxdp's dispatcher (where it loads, as on Linux
@@ -303,23 +319,23 @@ static int attach_tc(const char *ifname, int ifindex, struct tc_handoff *tc,
 static int attach_xdp(const char *ifname, int ifindex, struct xdp_syncookie *xs,
 		      enum xdp_attach_mode mode, struct xsc_attach_info *info)
 {
-	__u32 flags = XDP_FLAGS_UPDATE_IF_NOEXIST |
-		      (mode == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE);
+	__u32 flags = XDP_FLAGS_UPDATE_IF_NOEXIST | xdp_mode_flag(mode);
 	int fd = bpf_program__fd(xs->progs.xdp_syncookie), err = 0;
 	struct bpf_prog_info pi = {};
-	__u32 len = sizeof(pi);
-	__u32 other = 0;
+	__u32 len = sizeof(pi), other;
 
 	if (bpf_obj_get_info_by_fd(fd, &pi, &len) || bpf_xdp_attach(ifindex, fd, flags, NULL))
 		err = -errno;
 	if (err == -EOPNOTSUPP && mode == XDP_MODE_NATIVE) {
 		pr_err("attach %s: attaching XDP in native mode: the driver has no native XDP "
 		       "support (generic mode: -m skb)\n", ifname);
+	} else if ((err == -EBUSY || err == -EEXIST) && (other = xdp_any_prog_id(ifindex))) {
+		/* check_existing() looked before anything changed: one came in since. */
+		say_foreign_xdp(ifname, other);
 	} else if (err == -EBUSY || err == -EEXIST) {
-		bpf_xdp_query_id(ifindex, 0, &other);
-		pr_err("attach %s: another XDP program%s%.0u is attached; xdp-syncookie must be the "
-		       "interface's only XDP program: remove it first\n", ifname, other ? ", id " : "",
-		       other);
+		pr_err("attach %s: attaching XDP in %s mode: %s (an upper device, such as a bond, "
+		       "may have an XDP program)\n", ifname, mode == XDP_MODE_SKB ? "skb" : "native",
+		       strerror(-err));
 	} else if (err) {
 		pr_err("attach %s: attaching XDP in %s mode: %s\n", ifname,
 		       mode == XDP_MODE_SKB ? "skb" : "native", strerror(-err));
@@ -328,6 +344,16 @@ static int attach_xdp(const char *ifname, int ifindex, struct xdp_syncookie *xs,
 		info->xdp_mode = mode;
 	}
 	return err;
+}
+
+/* Takes off the program attach_xdp() attached, and no other (the unwind of a failed attach). */
+static void unattach_xdp(const char *ifname, int ifindex, struct xdp_syncookie *xs,
+			 enum xdp_attach_mode mode)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = bpf_program__fd(xs->progs.xdp_syncookie));
+
+	if (bpf_xdp_detach(ifindex, XDP_FLAGS_REPLACE | xdp_mode_flag(mode), &opts))
+		pr_err("attach %s: taking the XDP program off again: %s\n", ifname, strerror(errno));
 }
 
 /* Whether program id is a TC handoff of ours (by name: any build's, not just this one). */
@@ -350,13 +376,19 @@ static bool tc_prog_is_ours(__u32 id)
 static int check_existing(const char *ifname, int ifindex, const struct pin_paths *pp)
 {
 	struct xsc_attach_info info;
-	__u32 tc_id;
+	__u32 tc_id, other;
 	int err;
 
 	if (xsc_xdp_prog_id(ifindex, NULL)) {
 		pr_err("attach %s: already attached (see 'xdp-syncookie status %s'; detach first)\n",
 		       ifname, ifname);
 		return -EEXIST;
+	}
+	/* Ours goes in alone (attach_xdp()): refused before anything changes. */
+	other = xdp_any_prog_id(ifindex);
+	if (other) {
+		say_foreign_xdp(ifname, other);
+		return -EBUSY;
 	}
 	/* An attach killed after its TC step leaves our filter and no pins. Whether that
 	 * attach made the clsact qdisc died with it, so the qdisc stays. */
@@ -487,8 +519,7 @@ static int replace_xdp(const char *what, int ifindex, __u32 old_id, struct xdp_s
 		       enum xdp_attach_mode mode)
 {
 	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
-	__u32 flags = XDP_FLAGS_REPLACE |
-		      (mode == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE);
+	__u32 flags = XDP_FLAGS_REPLACE | xdp_mode_flag(mode);
 	int old_fd = bpf_prog_get_fd_by_id(old_id), err = 0;
 
 	if (old_fd < 0) {
@@ -524,6 +555,16 @@ static void restore_tc(const char *what, int ifindex, __u32 tc_id)
 		       "the old XDP program's metadata alike)\n", what);
 	if (fd >= 0)
 		close(fd);
+}
+
+/* Pins of maps earlier builds had and this one has not: xsc_active, the upgrade gate of
+ * libxdp's dispatcher (pin layout 4 carries it unread). */
+static void unlink_stale_pins(const struct pin_paths *pp)
+{
+	char path[PATH_MAX + 16];
+
+	snprintf(path, sizeof(path), "%s/xsc_active", pp->dir);
+	unlink(path);
 }
 
 /*
@@ -634,6 +675,8 @@ static int xsc_replace(const char *ifname, const struct attach_opts *o)
 	if (err)
 		pr_err("%s: the new programs are in force, but updating the pins under %s failed: "
 		       "%s; run 'attach --replace %s' again\n", what, pp.dir, strerror(-err), ifname);
+	else
+		unlink_stale_pins(&pp);
 out:
 	xdp_syncookie__destroy(xs);
 	tc_handoff__destroy(tc);
@@ -715,7 +758,7 @@ int xsc_attach(const char *ifname, const struct attach_opts *o)
 out:
 	if (err) {
 		if (xdp_attached)
-			detach_xdp(ifindex);
+			unattach_xdp(ifname, ifindex, xs, o->mode);
 		if (tc_attached)
 			detach_tc(ifindex, info.created_clsact);
 		if (xdp_attached)	/* pins are only ever made after this point */
@@ -733,7 +776,7 @@ out:
 int xsc_detach(const char *ifname)
 {
 	struct xsc_attach_info info = {};
-	bool have_pins, found_xdp = false, found_tc = false;
+	bool have_pins, found_xdp = false, found_tc = false, found_table;
 	struct pin_paths pp;
 	int ifindex, err;
 
@@ -768,11 +811,14 @@ int xsc_detach(const char *ifname)
 		if (!found_tc)
 			pr_err("detach %s: removing the TC filter failed\n", ifname);
 	}
-	/* After XDP: no cookie ACK it passed can miss SYNPROXY. */
-	if (have_pins && info.ifindex == (__u32)ifindex &&
-	    info.settings.handoff == XSC_HANDOFF_SYNPROXY && gateway_rules_remove("detach", ifindex))
+	/* After XDP: no cookie ACK it passed can miss SYNPROXY. Without pins that say how it
+	 * was attached (they may be lost), the table is looked for: its name is ours. */
+	found_table = (have_pins && info.ifindex == (__u32)ifindex) ?
+			      info.settings.handoff == XSC_HANDOFF_SYNPROXY :
+			      gateway_rules_present(ifindex);
+	if (found_table && gateway_rules_remove("detach", ifindex))
 		err = err ?: -EIO;
-	if (!have_pins && !found_xdp && !found_tc) {
+	if (!have_pins && !found_xdp && !found_tc && !found_table) {
 		pr_err("detach %s: not attached\n", ifname);
 		return -ENOENT;
 	}
