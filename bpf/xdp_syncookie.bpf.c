@@ -29,7 +29,6 @@ struct {
 	__type(value, struct xsc_attach_info);
 } xsc_info SEC(".maps");
 
-
 /* Our own TCP timestamp clock: 2^20 ns (~1.05 ms) ticks, within RFC 7323's 1 ms..1 s. */
 #define TS_CLOCK_SHIFT 20
 

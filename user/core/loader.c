@@ -321,6 +321,7 @@ static int attach_xdp(const char *ifname, int ifindex, struct xdp_syncookie *xs,
 {
 	__u32 flags = XDP_FLAGS_UPDATE_IF_NOEXIST | xdp_mode_flag(mode);
 	int fd = bpf_program__fd(xs->progs.xdp_syncookie), err = 0;
+	const char *mode_name = mode == XDP_MODE_SKB ? "skb" : "native";
 	struct bpf_prog_info pi = {};
 	__u32 len = sizeof(pi), other;
 
@@ -334,11 +335,9 @@ static int attach_xdp(const char *ifname, int ifindex, struct xdp_syncookie *xs,
 		say_foreign_xdp(ifname, other);
 	} else if (err == -EBUSY || err == -EEXIST) {
 		pr_err("attach %s: attaching XDP in %s mode: %s (an upper device, such as a bond, "
-		       "may have an XDP program)\n", ifname, mode == XDP_MODE_SKB ? "skb" : "native",
-		       strerror(-err));
+		       "may have an XDP program)\n", ifname, mode_name, strerror(-err));
 	} else if (err) {
-		pr_err("attach %s: attaching XDP in %s mode: %s\n", ifname,
-		       mode == XDP_MODE_SKB ? "skb" : "native", strerror(-err));
+		pr_err("attach %s: attaching XDP in %s mode: %s\n", ifname, mode_name, strerror(-err));
 	} else {
 		info->xdp_prog_id = pi.id;
 		info->xdp_mode = mode;
@@ -557,16 +556,6 @@ static void restore_tc(const char *what, int ifindex, __u32 tc_id)
 		close(fd);
 }
 
-/* Pins of maps earlier builds had and this one has not: xsc_active, the upgrade gate of
- * libxdp's dispatcher (pin layout 4 carries it unread). */
-static void unlink_stale_pins(const struct pin_paths *pp)
-{
-	char path[PATH_MAX + 16];
-
-	snprintf(path, sizeof(path), "%s/xsc_active", pp->dir);
-	unlink(path);
-}
-
 /*
  * The in-place upgrade. The pinned maps are reused as they are (one of another shape is
  * refused before anything changes) and keep keys, counters, policy, lists and engage
@@ -675,8 +664,6 @@ static int xsc_replace(const char *ifname, const struct attach_opts *o)
 	if (err)
 		pr_err("%s: the new programs are in force, but updating the pins under %s failed: "
 		       "%s; run 'attach --replace %s' again\n", what, pp.dir, strerror(-err), ifname);
-	else
-		unlink_stale_pins(&pp);
 out:
 	xdp_syncookie__destroy(xs);
 	tc_handoff__destroy(tc);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The maps of an attachment: created from the XDP object's definitions, shared by name, pinned. */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -164,6 +166,30 @@ int mapset_share(const struct mapset *ms, struct bpf_object *obj)
 	return 0;
 }
 
+static bool mapset_has(const struct mapset *ms, const char *name)
+{
+	for (int i = 0; i < ms->n; i++)
+		if (!strcmp(ms->map[i].name, name))
+			return true;
+	return false;
+}
+
+/* Removes the interface's pins of maps this build has not (an earlier build's, carried
+ * over by an upgrade), so the directory holds this build's maps and no other. */
+static void unpin_others(const struct mapset *ms, const struct pin_paths *pp)
+{
+	DIR *d = opendir(pp->dir);
+	struct dirent *de;
+	char path[PATH_MAX];
+
+	while (d && (de = readdir(d)))
+		if (de->d_type != DT_DIR && !mapset_has(ms, de->d_name) &&
+		    snprintf(path, sizeof(path), "%s/%s", pp->dir, de->d_name) < (int)sizeof(path))
+			unlink(path);
+	if (d)
+		closedir(d);
+}
+
 int mapset_pin(const struct mapset *ms, const struct pin_paths *pp, gid_t group)
 {
 	for (int i = 0; i < ms->n; i++) {
@@ -175,6 +201,7 @@ int mapset_pin(const struct mapset *ms, const struct pin_paths *pp, gid_t group)
 		if (err)
 			return err;
 	}
+	unpin_others(ms, pp);
 	return 0;
 }
 

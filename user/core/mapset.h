@@ -36,7 +36,8 @@ int mapset_check_pins(const struct pin_paths *pp, const char *what);
 int mapset_share(const struct mapset *ms, struct bpf_object *obj);
 /* The fd of the named map, or -ENOENT. */
 int mapset_fd(const struct mapset *ms, const char *name);
-/* Pins the maps that were created, not reused (group: as pin_map). */
+/* Pins the maps that were created, not reused (group: as pin_map), and unpins from the
+ * interface's directory any map this build has not. */
 int mapset_pin(const struct mapset *ms, const struct pin_paths *pp, gid_t group);
 void mapset_close(struct mapset *ms);
 
