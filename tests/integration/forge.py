@@ -31,13 +31,24 @@ def random_spoofed(dst):
     return str(net[random.randrange(1, net.num_addresses - 1)])
 
 
+# syn_exchange draws its source ports from here: a random ACK from the attacker's own
+# address must stay outside it, or it may land on a connection the test holds open and
+# be counted as the ACK of a socket.
+EXCHANGE_SPORTS = range(20000, 60000)
+
+
+def random_free_sport():
+    port = random.randrange(1024, 65536 - len(EXCHANGE_SPORTS))
+    return port + len(EXCHANGE_SPORTS) if port >= EXCHANGE_SPORTS.start else port
+
+
 def cmd_acks(a):
     """COUNT ACKs with random sequence and acknowledgement numbers, no SYN before them:
     half from random spoofed sources, half from the attacker's own address."""
     frames = []
     for i in range(a.count):
         src = a.own if i % 2 else random_spoofed(a.dst)
-        seg = TCP(sport=random.randrange(1024, 65536), dport=a.port, flags="A",
+        seg = TCP(sport=random_free_sport(), dport=a.port, flags="A",
                   seq=random.getrandbits(32), ack=random.getrandbits(32), window=502)
         frames.append(Ether(dst=a.dst_mac) / l3(src, a.dst) / seg)
     sendp(frames, iface=a.iface, verbose=False)
@@ -47,7 +58,7 @@ def cmd_acks(a):
 
 def syn_exchange(a):
     """A SYN from the attacker's own address; returns (L2+L3 base, sport, ISN, SYN-ACK or None)."""
-    sport = random.randrange(20000, 60000)
+    sport = random.choice(EXCHANGE_SPORTS)
     isn = random.getrandbits(32)
     base = Ether(dst=a.dst_mac) / l3(a.own, a.dst)
     syn = base / TCP(sport=sport, dport=a.port, flags="S", seq=isn, options=[("MSS", 1460)])
