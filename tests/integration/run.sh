@@ -21,7 +21,7 @@ TESTS+=(lists_deny_flood lists_allow_engaged lists_million fleet_keys replace_un
 TESTS+=(iface_deleted_flood)
 TESTS+=(kernel_timestamps)
 # Gateway mode, in a lab with a backend behind the server namespace (LAB_BEHIND).
-GATEWAY_TESTS=(gateway_flood gateway_forged_acks gateway_iperf3 gateway_refusals)
+GATEWAY_TESTS=(gateway_flood gateway_engage gateway_forged_acks gateway_iperf3 gateway_refusals)
 TESTS+=("${GATEWAY_TESTS[@]}")
 # The kernel handoff's subset (README, "Other kernels"): XSC_TEST_HANDOFF=kernel runs it
 # with --handoff kernel, the server's tcp_timestamps at 2 and its tcp_syncookies at
@@ -125,12 +125,13 @@ accepted()
 
 # connect_bg NAME DST COUNT [tcptool connect options...]: starts a client, waits for its
 # one-line JSON result (kept in $WORK/NAME.out) and leaves it running (--hold) as CLIENT_PID.
+# The client runs in the client namespace, or in CLIENT_NS (atk: the attacker's link).
 connect_bg()
 {
 	local name=$1 dst=$2 count=$3
 
 	shift 3
-	lab_bg cli "$WORK/$name" "${TT[@]}" connect --dst "$dst" --port "$PORT" --count "$count" "$@"
+	lab_bg "${CLIENT_NS:-cli}" "$WORK/$name" "${TT[@]}" connect --dst "$dst" --port "$PORT" --count "$count" "$@"
 	CLIENT_PID=$LAB_BG_PID
 	lab_wait_file "$WORK/$name.out" 60 '"count"' ||
 		fail "client $name gave no result: $(cat "$WORK/$name.err")"
@@ -2221,6 +2222,72 @@ t_gateway_flood()
 	[ -z "$(gw_tables)" ] || fail "nftables tables left after detach: $(gw_tables | tr '\n' ' ')"
 	[ -z "$(leftovers "$LAB_SRV_IF_CLI")" ] || fail "left on $LAB_SRV_IF_CLI: $(leftovers "$LAB_SRV_IF_CLI")"
 	note "detach removed both nftables tables"
+}
+
+# Gateway mode's default, auto: while quiet, clients' SYNs go through to the backend, which
+# answers them itself; a flood through the router engages the port on its SYN rate alone
+# (no listener here to read a queue from), after which the backend sees no more of it.
+# Each interface engages on its own rate: the flooded link's clients connect by cookies,
+# and the other link stays quiet, its clients answered by the backend.
+t_gateway_engage()
+{
+	local n=200000 clients=1000 quiet=50 rate=5000 flood="src net $LAB_SPOOF4 and tcp[13] & 0x12 == 0x02"
+	local td t0 t_on dt seen sent ok
+
+	gw_start
+	lab_srv sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_time_wait=30
+	# A threshold an emulated flood also crosses; the quiet clients stay far below it.
+	xsc attach "$LAB_SRV_IF_CLI" "$LAB_SRV_IF_ATK" --gateway --syn-rate "$rate"
+	snap "$WORK/before.json"
+	connect_bg quiet "$LAB_BHD4" "$quiet" --parallel 2 --timeout 3 --exchange
+	wait "$CLIENT_PID" || true
+	snap "$WORK/after.json"
+	note "quiet: $(result quiet ok) of $quiet clients: $("${ST[@]}" changed "$WORK/before.json" "$WORK/after.json")"
+	expect_eq "quiet: clients connected" "$(result quiet ok)" "$quiet"
+	expect_ge "quiet: SYNs passed to the backend" \
+		"$(delta "$WORK/before.json" "$WORK/after.json" syn_passed "$LAB_SRV_IF_CLI")" "$quiet"
+	expect_eq "quiet: cookie SYN-ACKs" "$(delta "$WORK/before.json" "$WORK/after.json" syn_cookie_sent)" 0
+
+	events_bg events 60
+	snap "$WORK/before.json"
+	lab_tcpdump "$LAB_BHD" "$LAB_BHD_IF" "$WORK/flood.pcap" -Q in "$flood"
+	td=$LAB_TCPDUMP_PID
+	t0=$(now_unix)
+	lab_bg atk "$WORK/gw.flood" "$LAB_SYNFLOOD" -i "$LAB_ATK_IF" -d "$LAB_BHD4" \
+		-m "$LAB_MAC_SRV_ATK" -p "$PORT" -n "$n" -t 30
+	FLOOD_PID=$LAB_BG_PID
+	sleep 1
+	CLIENT_NS=atk connect_bg legit "$LAB_BHD4" "$clients" --parallel 4 --timeout 3 --exchange
+	ok=$(result legit ok)
+	connect_bg other "$LAB_BHD4" "$quiet" --parallel 2 --timeout 3 --exchange
+	wait "$FLOOD_PID" || fail "the flood failed: $(cat "$WORK/gw.flood.err")"
+	sent=$(flood_sent gw)
+	sleep 0.5
+	lab_stop "$td"
+	snap "$WORK/after.json"
+	wait_events events engage 1
+	t_on=$(event_field events engage 1 time)
+	dt=$(seconds_between "$t0" "$t_on")
+	seen=$(lab_count "$WORK/flood.pcap" "$flood")
+	note "engaged $dt s after the flood was launched, by $(event_field events engage 1 signal)" \
+		"($(event_field events engage 1 syn_rate) SYN/s)"
+	note "flood: $sent spoofed SYNs, $seen of them at the backend (before the port engaged);" \
+		"$ok of $clients clients on the flooded link connected through the router," \
+		"$(result other ok) of $quiet on the other"
+	note "flooded link: $("${ST[@]}" changed "$WORK/before.json" "$WORK/after.json" "$LAB_SRV_IF_ATK")"
+	note "other link: $("${ST[@]}" changed "$WORK/before.json" "$WORK/after.json" "$LAB_SRV_IF_CLI")"
+	expect_eq "engage signal" "$(event_field events engage 1 signal)" syn-rate
+	expect_eq "engage events (the flooded link only)" "$(events_count events engage)" 1
+	at_most "seconds from launching the flood to engaging" "$dt" 1
+	expect_ge "flood SYNs sent" "$sent" $((n / 2))
+	# Before it engages, at most a rate window or two of the flood goes through.
+	at_most "flood SYNs at the backend" "$seen" $((sent / 20))
+	expect_ge "flooded link: clients connected (99.9%)" "$ok" $((clients - clients / 1000))
+	expect_ge "flooded link: gateway cookie ACKs" \
+		"$(delta "$WORK/before.json" "$WORK/after.json" gw_ack_cookie "$LAB_SRV_IF_ATK")" "$ok"
+	expect_eq "other link: clients connected" "$(result other ok)" "$quiet"
+	expect_eq "other link: cookie SYN-ACKs" \
+		"$(delta "$WORK/before.json" "$WORK/after.json" syn_cookie_sent "$LAB_SRV_IF_CLI")" 0
 }
 
 # forge_gw FAM ARGS...: forge.py from the attacker towards the backend, through the router.

@@ -38,10 +38,13 @@ def cmd_delta(args):
 
 
 def cmd_changed(args):
-    """changed BEFORE AFTER: every counter that moved, as name=delta (all interfaces)."""
+    """changed BEFORE AFTER [IFACE]: every counter that moved, as name=delta (summed over
+    the interfaces, or IFACE's alone)."""
     before, after = load_xsc(args[0]), load_xsc(args[1])
     moved = {}
     for i, counters in after.items():
+        if len(args) > 2 and i != args[2]:
+            continue
         for name, v in counters.items():
             d = v - before.get(i, {}).get(name, 0)
             if d:
