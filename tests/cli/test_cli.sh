@@ -87,7 +87,8 @@ nothing_left() {
 	if [ -z "$what" ]; then ok "$name"; else out=""; bad "$name" "left behind:$what"; fi
 }
 
-# no_pins NAME: nothing pinned in the bpffs at all, libxdp's dispatcher pins included.
+# no_pins NAME: nothing pinned in the bpffs at all (an earlier build's libxdp dispatcher
+# pins included).
 no_pins() {
 	out=$(find "$fs" -mindepth 1 ! -type d ! -name progs.debug ! -name maps.debug)
 	if [ -z "$out" ]; then ok "$1"; else bad "$1" "pins left"; fi
@@ -164,7 +165,7 @@ expect "...an upgrade in place keeps it" 0 "v0: upgraded in place" attach v0 --r
 expect "...and it is still the kernel's" 0 "handoff kernel" status v0
 expect "detach the kernel handoff" 0 "v0: detached" detach v0
 nothing_left "...left nothing" v0
-no_pins "...not even libxdp's dispatcher pins"
+no_pins "...no pins at all"
 # Gateway mode: the host must forward and conntrack must not pick up mid-stream ACKs; its
 # own nftables table, which status shows and detach removes.
 gw_tables() { ip netns exec "$ns" nft list tables 2>/dev/null | grep -c xdp_syncookie_; }

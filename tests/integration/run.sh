@@ -2257,6 +2257,9 @@ t_gateway_engage()
 		-m "$LAB_MAC_SRV_ATK" -p "$PORT" -n "$n" -t 30
 	FLOOD_PID=$LAB_BG_PID
 	sleep 1
+	# The clients come once the link is engaged (how soon is asserted below): each of them
+	# must then connect by a cookie.
+	wait_events events engage 1 10
 	CLIENT_NS=atk connect_bg legit "$LAB_BHD4" "$clients" --parallel 4 --timeout 3 --exchange
 	ok=$(result legit ok)
 	connect_bg other "$LAB_BHD4" "$quiet" --parallel 2 --timeout 3 --exchange
@@ -2469,8 +2472,8 @@ main()
 	if [ ${#run[@]} -eq 0 ] && [ "$HANDOFF" = kernel ]; then
 		run=("${KERNEL_SUBSET[@]}")
 		# Gateway mode does not use the host's handoff: on a kernel that has only the
-		# kernel handoff its tests join the subset (under XSC_TEST_HANDOFF=kernel on a
-		# newer kernel, the full run has them already).
+		# kernel handoff its tests join the subset. XSC_TEST_HANDOFF=kernel on a newer
+		# kernel leaves them out: the plain full run there has them already.
 		[ -z "${XSC_TEST_HANDOFF:-}" ] && run+=("${GATEWAY_TESTS[@]}")
 	elif [ ${#run[@]} -eq 0 ]; then
 		run=("${TESTS[@]}")

@@ -325,7 +325,12 @@ static int attach_xdp(const char *ifname, int ifindex, struct xdp_syncookie *xs,
 	struct bpf_prog_info pi = {};
 	__u32 len = sizeof(pi), other;
 
-	if (bpf_obj_get_info_by_fd(fd, &pi, &len) || bpf_xdp_attach(ifindex, fd, flags, NULL))
+	if (bpf_obj_get_info_by_fd(fd, &pi, &len)) {
+		err = -errno;
+		pr_err("attach %s: reading the XDP program's id: %s\n", ifname, strerror(-err));
+		return err;
+	}
+	if (bpf_xdp_attach(ifindex, fd, flags, NULL))
 		err = -errno;
 	if (err == -EOPNOTSUPP && mode == XDP_MODE_NATIVE) {
 		pr_err("attach %s: attaching XDP in native mode: the driver has no native XDP "

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The maps of an attachment: created from the XDP object's definitions, shared by name, pinned. */
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -174,20 +173,16 @@ static bool mapset_has(const struct mapset *ms, const char *name)
 	return false;
 }
 
+static bool mapset_keeps(const char *name, const void *ms)
+{
+	return mapset_has(ms, name);
+}
+
 /* Removes the interface's pins of maps this build has not (an earlier build's, carried
  * over by an upgrade), so the directory holds this build's maps and no other. */
 static void unpin_others(const struct mapset *ms, const struct pin_paths *pp)
 {
-	DIR *d = opendir(pp->dir);
-	struct dirent *de;
-	char path[PATH_MAX];
-
-	while (d && (de = readdir(d)))
-		if (de->d_type != DT_DIR && !mapset_has(ms, de->d_name) &&
-		    snprintf(path, sizeof(path), "%s/%s", pp->dir, de->d_name) < (int)sizeof(path))
-			unlink(path);
-	if (d)
-		closedir(d);
+	pin_unlink_unless(pp->dir, mapset_keeps, ms);
 }
 
 int mapset_pin(const struct mapset *ms, const struct pin_paths *pp, gid_t group)

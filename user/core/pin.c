@@ -158,8 +158,8 @@ int pin_list(const struct pin_paths *pp, char names[][IF_NAMESIZE], int max)
 	return n;
 }
 
-/* Unlinks every pinned file in dir (those whose name starts with prefix), then dir if empty. */
-static void remove_pins(const char *dir, const char *prefix)
+void pin_unlink_unless(const char *dir, bool (*keep)(const char *name, const void *arg),
+		       const void *arg)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
@@ -168,12 +168,23 @@ static void remove_pins(const char *dir, const char *prefix)
 	if (!d)
 		return;
 	while ((de = readdir(d))) {
-		if (de->d_type == DT_DIR || strncmp(de->d_name, prefix, strlen(prefix)))
+		if (de->d_type == DT_DIR || keep(de->d_name, arg))
 			continue;
 		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) < (int)sizeof(path))
 			unlink(path);
 	}
 	closedir(d);
+}
+
+static bool lacks_prefix(const char *name, const void *prefix)
+{
+	return strncmp(name, prefix, strlen(prefix));
+}
+
+/* Unlinks every pinned file in dir (those whose name starts with prefix), then dir if empty. */
+static void remove_pins(const char *dir, const char *prefix)
+{
+	pin_unlink_unless(dir, lacks_prefix, prefix);
 	rmdir(dir);
 }
 

@@ -40,6 +40,9 @@ bool pin_is_secret(const char *name);
 /* Removes every pin of the interface and its directory; the host maps go with the last
  * interface. */
 void pin_remove_all(const struct pin_paths *pp);
+/* Unlinks every file in dir (not directories) for which keep(name, arg) is false. */
+void pin_unlink_unless(const char *dir, bool (*keep)(const char *name, const void *arg),
+		       const void *arg);
 /* Names of attached interfaces (directories under root); returns the count. */
 int pin_list(const struct pin_paths *pp, char names[][IF_NAMESIZE], int max);
 
